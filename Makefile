@@ -1,0 +1,29 @@
+# Sagaflow — the commands a developer needs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+# Install when node_modules is missing or older than the lockfile.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: help install build lint test clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+install: node_modules/.package-lock.json ## install dependencies (npm ci) when needed
+
+build: install ## compile every package
+	tsc -b
+
+lint: build ## eslint, prettier check and type check
+	eslint .
+	prettier --check .
+
+test: lint ## lint, then every package's tests against the local RabbitMQ and PostgreSQL
+	lerna run test --concurrency 1 --stream
+
+clean: ## remove build output
+	rm -rf */dist */*.tsbuildinfo

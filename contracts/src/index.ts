@@ -1,0 +1,68 @@
+/**
+ * @sagaflow/contracts — what every Sagaflow service agrees on: message and HTTP schemas (each one
+ * both the ajv check and the TypeScript type), the RabbitMQ topology as data, and the messaging kit.
+ */
+export * from './schemas/common.js';
+export * from './schemas/commands.js';
+export * from './schemas/replies.js';
+export * from './schemas/sagas.js';
+export * from './schemas/events.js';
+export * from './schemas/http.js';
+export {
+  MESSAGES,
+  COMMAND_TYPES,
+  Envelope,
+  isMessageType,
+  replyTypeOf,
+  type CommandType,
+  type Message,
+  type MessageSpec,
+  type MessageType,
+  type PayloadOf,
+  type ReplyType,
+} from './messages.js';
+export { validator, describeIssues, type Validation, type ValidationIssue, type Validator } from './validation.js';
+export { SagaflowError, toErrorInfo } from './errors.js';
+export { createLogger, silentLogger, type Logger } from './logger.js';
+export {
+  EXCHANGES,
+  QUEUES,
+  DEFAULT_RETRY_DELAYS_MS,
+  TopologySpec,
+  declareTopology,
+  deadLetterQueues,
+  dlqOf,
+  retryQueueOf,
+  sagaflowTopology,
+  validateTopology,
+  type DeclaringChannel,
+  type Topology,
+  type WorkQueue,
+} from './messaging/topology.js';
+export { HEADERS, type DeadLetterReason } from './messaging/headers.js';
+export {
+  assertValidMessage,
+  checkMessage,
+  childTraceparent,
+  createMessage,
+  decodeMessage,
+  newTraceparent,
+  routeOf,
+  type Decoded,
+  type MessageOptions,
+} from './messaging/envelope.js';
+export {
+  ack,
+  deadLetter,
+  retryLater,
+  type DeliveryInfo,
+  type HandlerResult,
+  type MessageHandler,
+} from './messaging/handler-result.js';
+export {
+  MessageBus,
+  messageProperties,
+  type ConsumeOptions,
+  type MessageBusOptions,
+  type Subscription,
+} from './messaging/message-bus.js';

@@ -1,0 +1,378 @@
+import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
+import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { Logger } from '../logger.js';
+import { SagaflowError, toErrorInfo } from '../errors.js';
+import type { ErrorInfo } from '../schemas/common.js';
+import type { Message } from '../messages.js';
+import { assertValidMessage, decodeMessage, routeOf } from './envelope.js';
+import { ack, type HandlerResult, type MessageHandler } from './handler-result.js';
+import { HEADERS, type DeadLetterReason } from './headers.js';
+import { declareTopology, retryQueueOf, validateTopology, type Topology, type WorkQueue } from './topology.js';
+
+export interface MessageBusOptions {
+  url: string;
+  topology: Topology;
+  logger: Logger;
+  /** Shown in the broker's connection list. */
+  name?: string;
+  /** Publishes waiting for a confirm beyond this many fail at once instead of piling up in memory. */
+  maxPendingPublishes?: number;
+  /** Once the broker has been away this long, publishes fail at once. */
+  maxDisconnectedMs?: number;
+  /** A publish not confirmed within this time fails. */
+  publishTimeoutMs?: number;
+  /** Disable Nagle's algorithm on the socket (lower latency for request/reply chains). */
+  noDelay?: boolean;
+  heartbeatSeconds?: number;
+  reconnectSeconds?: number;
+}
+
+export interface ConsumeOptions {
+  /** Unacknowledged deliveries the broker hands this consumer at once. */
+  prefetch?: number;
+}
+
+export interface Subscription {
+  stop(): Promise<void>;
+}
+
+type PublishProperties = Options.Publish & { headers: Record<string, unknown> };
+
+const waitFor = async <T>(promise: Promise<T>, ms: number, what: string): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SagaflowError('timeout', `${what} took longer than ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+export const messageProperties = (message: Message): PublishProperties => ({
+  messageId: message.messageId,
+  ...(message.sagaId !== undefined && { correlationId: message.sagaId }),
+  type: message.type,
+  contentType: 'application/json',
+  timestamp: Math.floor(Date.parse(message.occurredAt) / 1000),
+  headers: {
+    [HEADERS.schemaVersion]: message.schemaVersion,
+    [HEADERS.traceparent]: message.traceparent,
+  },
+});
+
+/**
+ * The one way Sagaflow services use RabbitMQ: confirmed, validated publishes and consumers that
+ * retry through delay queues and dead-letter with a reason. Topology is declared on every
+ * (re)connect; a publisher rides out broker restarts by itself within its limits.
+ */
+export class MessageBus {
+  readonly topology: Topology;
+  private readonly connection: AmqpConnectionManager;
+  private readonly publisher: ChannelWrapper;
+  private readonly log: Logger;
+  private readonly consumers = new Set<QueueConsumer>();
+  private readonly maxPending: number;
+  private readonly maxDisconnectedMs: number;
+  private pendingPublishes = 0;
+  private disconnectedSince: number | null = Date.now();
+  private stopped = false;
+
+  private constructor(options: MessageBusOptions) {
+    this.topology = validateTopology(options.topology);
+    this.log = options.logger;
+    this.maxPending = options.maxPendingPublishes ?? 10_000;
+    this.maxDisconnectedMs = options.maxDisconnectedMs ?? 10_000;
+    this.connection = amqp.connect([options.url], {
+      heartbeatIntervalInSeconds: options.heartbeatSeconds ?? 5,
+      reconnectTimeInSeconds: options.reconnectSeconds ?? 1,
+      connectionOptions: {
+        noDelay: options.noDelay ?? true,
+        clientProperties: { connection_name: options.name ?? 'sagaflow' },
+      },
+    });
+    this.connection.on('connect', () => {
+      this.disconnectedSince = null;
+      this.log.info('broker connected', { name: options.name });
+    });
+    this.connection.on('disconnect', ({ err }) => {
+      this.disconnectedSince ??= Date.now();
+      if (!this.stopped) this.log.warn('broker disconnected', { name: options.name, error: err?.message });
+    });
+    this.connection.on('connectFailed', ({ err }) => {
+      this.log.warn('broker connection failed', { name: options.name, error: err?.message });
+    });
+    this.publisher = this.connection.createChannel({
+      confirm: true,
+      publishTimeout: options.publishTimeoutMs ?? 30_000,
+      setup: (channel: ConfirmChannel) => declareTopology(channel, this.topology),
+    });
+    this.publisher.on('error', (err) => this.log.warn('publisher channel error', { error: (err as Error).message }));
+  }
+
+  /** Connects and declares the topology; fails if the broker does not answer in time. */
+  static async connect(options: MessageBusOptions, timeoutMs = 15_000): Promise<MessageBus> {
+    const bus = new MessageBus(options);
+    try {
+      await waitFor(bus.publisher.waitForConnect(), timeoutMs, 'connecting to the broker');
+    } catch (error) {
+      await bus.stop();
+      throw error;
+    }
+    return bus;
+  }
+
+  get connected(): boolean {
+    return this.disconnectedSince === null && this.connection.isConnected();
+  }
+
+  /** Validates and publishes one message; resolves once the broker confirmed it. */
+  async publish(message: Message, route = routeOf(message.type)): Promise<void> {
+    assertValidMessage(message);
+    await this.publishRaw(
+      route.exchange,
+      route.routingKey,
+      Buffer.from(JSON.stringify(message)),
+      messageProperties(message),
+    );
+  }
+
+  /** Publishes bytes as they are, persistent, and resolves on the broker's confirm. */
+  async publishRaw(exchange: string, routingKey: string, content: Buffer, properties: Options.Publish): Promise<void> {
+    if (this.stopped) throw SagaflowError.nonRetryable('bus_stopped', 'the message bus is stopped');
+    if (this.disconnectedSince !== null && Date.now() - this.disconnectedSince > this.maxDisconnectedMs) {
+      throw new SagaflowError('broker_unavailable', `broker unreachable for over ${this.maxDisconnectedMs} ms`);
+    }
+    if (this.pendingPublishes >= this.maxPending) {
+      throw new SagaflowError('publish_backlog_full', `${this.pendingPublishes} publishes await a confirm`);
+    }
+    this.pendingPublishes++;
+    try {
+      await this.publisher.publish(exchange, routingKey, content, { ...properties, persistent: true });
+    } finally {
+      this.pendingPublishes--;
+    }
+  }
+
+  /** Consumes a work queue of the topology with manual acks, retries and dead-lettering. */
+  async consume(queue: string, handler: MessageHandler, options: ConsumeOptions = {}): Promise<Subscription> {
+    const spec = this.topology.queues.find((q) => q.name === queue);
+    if (!spec) throw SagaflowError.nonRetryable('unknown_queue', `queue '${queue}' is not in the topology`);
+    const consumer = new QueueConsumer(this, spec, handler, options.prefetch ?? 32, this.log);
+    this.consumers.add(consumer);
+    await consumer.start();
+    return {
+      stop: async () => {
+        await consumer.stop();
+        this.consumers.delete(consumer);
+      },
+    };
+  }
+
+  /**
+   * Listens to an exchange through a private, auto-deleted queue (for fan-out such as the saga event
+   * stream). Nothing is retried: a listener that misses a message reads the state again.
+   */
+  async listen(exchange: string, routingKey: string, onMessage: (message: Message) => void): Promise<Subscription> {
+    const wrapper = this.connection.createChannel({
+      setup: async (channel: Channel) => {
+        await declareTopology(channel, this.topology);
+        const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
+        await channel.bindQueue(queue, exchange, routingKey);
+        await channel.consume(
+          queue,
+          (raw) => {
+            if (!raw) return;
+            const decoded = decodeMessage(raw.content);
+            if (decoded.ok) onMessage(decoded.message);
+            else
+              this.log.warn('ignored an invalid event', { exchange, reason: decoded.reason, detail: decoded.detail });
+          },
+          { noAck: true },
+        );
+      },
+    });
+    await wrapper.waitForConnect();
+    return { stop: () => wrapper.close() };
+  }
+
+  /** @internal */
+  createConsumerChannel(setup: (channel: Channel) => Promise<void>): ChannelWrapper {
+    return this.connection.createChannel({
+      setup: async (channel: Channel) => {
+        await declareTopology(channel, this.topology);
+        await setup(channel);
+      },
+    });
+  }
+
+  /** Stops every consumer (letting in-flight handlers finish), then closes the connection. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+    this.stopped = true;
+    await this.publisher.close().catch(() => undefined);
+    await this.connection.close().catch(() => undefined);
+  }
+}
+
+class QueueConsumer {
+  private wrapper?: ChannelWrapper;
+  private channel?: Channel;
+  private consumerTag?: string;
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopping = false;
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly spec: WorkQueue,
+    private readonly handler: MessageHandler,
+    private readonly prefetch: number,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.wrapper = this.bus.createConsumerChannel(async (channel) => {
+      this.channel = channel;
+      await channel.prefetch(this.prefetch);
+      const { consumerTag } = await channel.consume(this.spec.name, (raw) => {
+        if (!raw) return; // the broker cancelled the consumer; the setup runs again on reconnect
+        const work = this.deliver(channel, raw).finally(() => this.inFlight.delete(work));
+        this.inFlight.add(work);
+      });
+      this.consumerTag = consumerTag;
+    });
+    this.wrapper.on('error', (err) =>
+      this.log.warn('consumer channel error', { queue: this.spec.name, error: (err as Error).message }),
+    );
+    await this.wrapper.waitForConnect();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const channel = this.channel;
+    if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
+    await Promise.allSettled([...this.inFlight]);
+    await this.wrapper?.close().catch(() => undefined);
+  }
+
+  private async deliver(channel: Channel, raw: ConsumeMessage): Promise<void> {
+    const headers = raw.properties.headers ?? {};
+    const attempt = Number(headers[HEADERS.attempts] ?? 0) + 1;
+    const decoded = decodeMessage(raw.content);
+    let result: HandlerResult;
+    let reason: DeadLetterReason = 'rejected';
+    if (!decoded.ok) {
+      reason = decoded.reason;
+      result = { action: 'dead-letter', error: { type: decoded.reason, message: decoded.detail, retryable: false } };
+    } else {
+      try {
+        result =
+          (await this.handler(decoded.message, {
+            queue: this.spec.name,
+            attempt,
+            redelivered: raw.fields.redelivered,
+          })) ?? ack();
+      } catch (error) {
+        const info = toErrorInfo(error);
+        result = info.retryable ? { action: 'retry', error: info } : { action: 'dead-letter', error: info };
+      }
+    }
+    try {
+      if (result.action === 'retry') {
+        const delays = this.spec.retryDelaysMs;
+        if (attempt <= delays.length) await this.sendToRetry(raw, attempt, delays[attempt - 1]!, result.error);
+        else await this.sendToDeadLetter(raw, attempt, 'retries_exhausted', result.error);
+      } else if (result.action === 'dead-letter') {
+        await this.sendToDeadLetter(raw, attempt, reason, result.error);
+      }
+    } catch (error) {
+      // The copy was not confirmed: keep the original on the queue so nothing is lost.
+      this.log.warn('could not move a failed message; it goes back on the queue', {
+        queue: this.spec.name,
+        messageId: raw.properties.messageId,
+        error: (error as Error).message,
+      });
+      this.settle(channel, raw, 'requeue');
+      return;
+    }
+    this.settle(channel, raw, 'ack');
+  }
+
+  /** Acks on the channel the delivery came from; a stale delivery tag on a new channel is dropped. */
+  private settle(channel: Channel, raw: ConsumeMessage, how: 'ack' | 'requeue'): void {
+    if (channel !== this.channel) {
+      this.log.debug('dropped a stale ack: the broker already requeued the message', { queue: this.spec.name });
+      return;
+    }
+    try {
+      if (how === 'ack') channel.ack(raw);
+      else channel.nack(raw, false, true);
+    } catch (error) {
+      this.log.debug('ack on a closed channel dropped', { queue: this.spec.name, error: (error as Error).message });
+    }
+  }
+
+  private failureHeaders(raw: ConsumeMessage, attempt: number, error: ErrorInfo): Record<string, unknown> {
+    const headers = raw.properties.headers ?? {};
+    return {
+      ...headers,
+      [HEADERS.attempts]: attempt,
+      [HEADERS.error]: JSON.stringify(error),
+      [HEADERS.queue]: this.spec.name,
+      [HEADERS.originalExchange]: headers[HEADERS.originalExchange] ?? raw.fields.exchange,
+      [HEADERS.originalRoutingKey]: headers[HEADERS.originalRoutingKey] ?? raw.fields.routingKey,
+      [HEADERS.firstFailureAt]: headers[HEADERS.firstFailureAt] ?? new Date().toISOString(),
+    };
+  }
+
+  private copyProperties(raw: ConsumeMessage, headers: Record<string, unknown>): Options.Publish {
+    const { messageId, correlationId, type, contentType, timestamp } = raw.properties;
+    return { messageId, correlationId, type, contentType, timestamp, headers };
+  }
+
+  private async sendToRetry(raw: ConsumeMessage, attempt: number, delayMs: number, error: ErrorInfo): Promise<void> {
+    this.log.info('message retried later', {
+      queue: this.spec.name,
+      messageId: raw.properties.messageId,
+      attempt,
+      delayMs,
+      error: error.message,
+    });
+    const headers = this.failureHeaders(raw, attempt, error);
+    await this.bus.publishRaw(
+      '',
+      retryQueueOf(this.spec.name, delayMs),
+      raw.content,
+      this.copyProperties(raw, headers),
+    );
+  }
+
+  private async sendToDeadLetter(
+    raw: ConsumeMessage,
+    attempt: number,
+    reason: DeadLetterReason,
+    error: ErrorInfo,
+  ): Promise<void> {
+    this.log.warn('message dead-lettered', {
+      queue: this.spec.name,
+      messageId: raw.properties.messageId,
+      sagaId: raw.properties.correlationId,
+      reason,
+      error: error.message,
+    });
+    const headers = {
+      ...this.failureHeaders(raw, attempt, error),
+      [HEADERS.reason]: reason,
+      [HEADERS.deadLetteredAt]: new Date().toISOString(),
+    };
+    await this.bus.publishRaw(
+      this.bus.topology.deadLetterExchange,
+      this.spec.name,
+      raw.content,
+      this.copyProperties(raw, headers),
+    );
+  }
+}

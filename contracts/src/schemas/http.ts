@@ -1,0 +1,97 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Cents, Currency, Email, Id, OrderLine, Strict } from './common.js';
+import { OrderStatus, SagaStatus, SagaType } from './sagas.js';
+
+export const CreateOrderRequest = Strict({
+  customerId: Id,
+  customerEmail: Email,
+  currency: Currency,
+  items: Type.Array(OrderLine, { minItems: 1, maxItems: 100 }),
+  payment: Strict({
+    method: Type.Literal('card'),
+    token: Type.String({ minLength: 1, maxLength: 200 }),
+  }),
+});
+export type CreateOrderRequest = Static<typeof CreateOrderRequest>;
+
+export const CreateOrderResponse = Strict({
+  orderId: Id,
+  sagaId: Id,
+  status: OrderStatus,
+});
+export type CreateOrderResponse = Static<typeof CreateOrderResponse>;
+
+const Limit = Type.Integer({ minimum: 1, maximum: 500 });
+const Cursor = Type.String({ minLength: 1, maxLength: 200 });
+
+export const ListOrdersQuery = Strict({
+  status: Type.Optional(OrderStatus),
+  customerId: Type.Optional(Id),
+  limit: Type.Optional(Limit),
+  cursor: Type.Optional(Cursor),
+});
+export type ListOrdersQuery = Static<typeof ListOrdersQuery>;
+
+export const ListSagasQuery = Strict({
+  status: Type.Optional(SagaStatus),
+  type: Type.Optional(SagaType),
+  limit: Type.Optional(Limit),
+  cursor: Type.Optional(Cursor),
+});
+export type ListSagasQuery = Static<typeof ListSagasQuery>;
+
+export const PutProductRequest = Strict(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    priceCents: Type.Optional(Cents),
+    available: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000 })),
+  },
+  { minProperties: 1 },
+);
+export type PutProductRequest = Static<typeof PutProductRequest>;
+
+export const Product = Strict({
+  sku: Type.String(),
+  name: Type.String(),
+  priceCents: Cents,
+  available: Type.Integer(),
+  reserved: Type.Integer(),
+});
+export type Product = Static<typeof Product>;
+
+export const FaultsRequest = Strict({
+  mode: Type.Union([Type.Literal('none'), Type.Literal('error'), Type.Literal('delay')]),
+  rate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
+});
+export type FaultsRequest = Static<typeof FaultsRequest>;
+
+export const Payment = Strict({
+  paymentId: Id,
+  orderId: Id,
+  kind: Type.Union([Type.Literal('charge'), Type.Literal('refund')]),
+  amountCents: Cents,
+  currency: Currency,
+  createdAt: Type.String(),
+});
+export type Payment = Static<typeof Payment>;
+
+export const Notification = Strict({
+  notificationId: Id,
+  orderId: Id,
+  template: Type.String(),
+  to: Email,
+  createdAt: Type.String(),
+});
+export type Notification = Static<typeof Notification>;
+
+export const ByOrderQuery = Strict({ orderId: Id });
+export type ByOrderQuery = Static<typeof ByOrderQuery>;
+
+/** Body of every 4xx the services send. */
+export const ApiError = Type.Object({
+  error: Type.String(),
+  message: Type.Optional(Type.String()),
+  details: Type.Optional(Type.Unknown()),
+});
+export type ApiError = Static<typeof ApiError>;

@@ -1,0 +1,78 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Cents, Currency, Email, Id, IsoDate, OrderLine, Strict } from './common.js';
+
+export const SagaType = Type.Union([Type.Literal('order'), Type.Literal('cancellation')]);
+export type SagaType = Static<typeof SagaType>;
+
+export const SagaStatus = Type.Union([
+  Type.Literal('RUNNING'),
+  Type.Literal('COMPENSATING'),
+  Type.Literal('STALLED'),
+  Type.Literal('COMPLETED'),
+  Type.Literal('CANCELLED'),
+]);
+export type SagaStatus = Static<typeof SagaStatus>;
+export const SAGA_STATUSES: readonly SagaStatus[] = ['RUNNING', 'COMPENSATING', 'STALLED', 'COMPLETED', 'CANCELLED'];
+export const TERMINAL_SAGA_STATUSES: readonly SagaStatus[] = ['COMPLETED', 'CANCELLED'];
+
+export const OrderStatus = Type.Union([Type.Literal('PENDING'), Type.Literal('CONFIRMED'), Type.Literal('CANCELLED')]);
+export type OrderStatus = Static<typeof OrderStatus>;
+
+export const TimelineKind = Type.Union([
+  Type.Literal('saga.started'),
+  Type.Literal('command.sent'),
+  Type.Literal('command.resent'),
+  Type.Literal('reply.received'),
+  Type.Literal('step.timeout'),
+  Type.Literal('compensation.started'),
+  Type.Literal('saga.stalled'),
+  Type.Literal('saga.resumed'),
+  Type.Literal('saga.completed'),
+  Type.Literal('saga.cancelled'),
+  Type.Literal('ops.action'),
+]);
+export type TimelineKind = Static<typeof TimelineKind>;
+
+export const TimelineEntry = Strict({
+  seq: Type.Integer({ minimum: 1 }),
+  at: IsoDate,
+  kind: TimelineKind,
+  step: Type.Union([Type.String(), Type.Null()]),
+  detail: Type.Record(Type.String(), Type.Unknown()),
+});
+export type TimelineEntry = Static<typeof TimelineEntry>;
+
+export const SagaSummary = Strict({
+  sagaId: Id,
+  type: SagaType,
+  status: SagaStatus,
+  state: Type.String(),
+  orderId: Id,
+  version: Type.Integer(),
+  createdAt: IsoDate,
+  updatedAt: IsoDate,
+});
+export type SagaSummary = Static<typeof SagaSummary>;
+
+export const SagaDetail = Strict({
+  ...SagaSummary.properties,
+  definitionVersion: Type.Integer(),
+  timeline: Type.Array(TimelineEntry),
+});
+export type SagaDetail = Static<typeof SagaDetail>;
+
+export const Order = Strict({
+  orderId: Id,
+  sagaId: Id,
+  status: OrderStatus,
+  sagaStatus: SagaStatus,
+  customerId: Id,
+  customerEmail: Email,
+  items: Type.Array(OrderLine),
+  totalCents: Type.Union([Cents, Type.Null()]),
+  currency: Currency,
+  reason: Type.Optional(Type.String()),
+  createdAt: IsoDate,
+  updatedAt: IsoDate,
+});
+export type Order = Static<typeof Order>;

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+
+export interface TestVhost {
+  name: string;
+  /** AMQP URL into the vhost. */
+  url: string;
+  delete(): Promise<void>;
+}
+
+const baseAmqpUrl = () => new URL(process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
+
+/** Calls RabbitMQ's management API (`RABBITMQ_MANAGEMENT_URL`, default on port 15672 with the AMQP credentials). */
+export async function managementApi(method: string, path: string, body?: unknown): Promise<unknown> {
+  const amqp = baseAmqpUrl();
+  const base = new URL(process.env.RABBITMQ_MANAGEMENT_URL ?? `http://${amqp.hostname}:15672`);
+  const user = decodeURIComponent(base.username || amqp.username || 'guest');
+  const pass = decodeURIComponent(base.password || amqp.password || 'guest');
+  base.username = '';
+  base.password = '';
+  const response = await fetch(new URL(`/api${path}`, base), {
+    method,
+    headers: {
+      authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`,
+      'content-type': 'application/json',
+    },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  if (!response.ok && response.status !== 404) {
+    throw new Error(`management API ${method} ${path}: ${response.status} ${await response.text()}`);
+  }
+  const text = await response.text();
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** A fresh vhost for one test (the guest user may use it); `delete()` removes it and all in it. */
+export async function createTestVhost(prefix = 'test'): Promise<TestVhost> {
+  const name = `${prefix}-${randomUUID()}`;
+  const vhost = encodeURIComponent(name);
+  await managementApi('PUT', `/vhosts/${vhost}`);
+  const amqp = baseAmqpUrl();
+  const user = decodeURIComponent(amqp.username || 'guest');
+  await managementApi('PUT', `/permissions/${vhost}/${encodeURIComponent(user)}`, {
+    configure: '.*',
+    write: '.*',
+    read: '.*',
+  });
+  const url = new URL(amqp);
+  url.pathname = `/${vhost}`;
+  return { name, url: url.toString(), delete: () => managementApi('DELETE', `/vhosts/${vhost}`).then(() => undefined) };
+}
+
+/** Closes every client connection to a vhost, as a broker restart or network cut would. Returns how many. */
+export async function closeVhostConnections(vhost: string): Promise<number> {
+  const connections = (await managementApi('GET', `/vhosts/${encodeURIComponent(vhost)}/connections`)) as
+    { name: string }[] | undefined;
+  for (const c of connections ?? []) {
+    await managementApi('DELETE', `/connections/${encodeURIComponent(c.name)}`);
+  }
+  return connections?.length ?? 0;
+}
