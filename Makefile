@@ -8,7 +8,7 @@ node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-.PHONY: help install build lint test clean
+.PHONY: help install build lint test local clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ lint: build ## eslint, prettier check and type check
 
 test: lint ## lint, then every package's tests against the local RabbitMQ and PostgreSQL
 	lerna run test --concurrency 1 --stream
+
+local: build ## every service as a local process (SERVICES=orchestrator,payment to pick; STORE_URL to choose the store)
+	node scripts/local.mjs
 
 clean: ## remove build output
 	rm -rf */dist */*.tsbuildinfo

@@ -33,6 +33,7 @@ export {
   deadLetterQueues,
   dlqOf,
   retryQueueOf,
+  sagaEventKey,
   sagaflowTopology,
   validateTopology,
   type DeclaringChannel,
@@ -66,3 +67,15 @@ export {
   type MessageBusOptions,
   type Subscription,
 } from './messaging/message-bus.js';
+export {
+  DeadLetterQueues,
+  type DeadLetter,
+  type DeadLetterDetail,
+  type DeadLetterListOptions,
+  type ReplayFailure,
+  type ReplayOptions,
+  type ReplayProgress,
+  type ReplaySummary,
+} from './messaging/dead-letters.js';
+export type { Static, TSchema } from '@sinclair/typebox';
+export { EnvReader, LOG_LEVELS, STORE_SCHEMES, DEFAULT_AMQP_URL, DEFAULT_STORE_URL } from './config.js';

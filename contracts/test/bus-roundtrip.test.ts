@@ -1,33 +1,108 @@
 import { expect } from 'chai';
-import { createMessage, MessageBus, QUEUES, sagaflowTopology, silentLogger, type Message } from '../src/index.js';
-import { createTestVhost, waitUntil, type TestVhost } from '../src/testing/index.js';
+import {
+  createMessage,
+  EXCHANGES,
+  HEADERS,
+  MessageBus,
+  QUEUES,
+  SagaflowError,
+  sagaflowTopology,
+  silentLogger,
+  type DeliveryInfo,
+  type Message,
+} from '../src/index.js';
+import { waitUntil } from '../src/testing/index.js';
+import { BusFixture, chargeCommand } from './support/bus-fixture.js';
 
 describe('MessageBus round trip', () => {
-  let vhost: TestVhost;
-  let bus: MessageBus;
+  let fixture: BusFixture;
 
   beforeEach(async () => {
-    vhost = await createTestVhost('bus');
-    bus = await MessageBus.connect({ url: vhost.url, topology: sagaflowTopology([50]), logger: silentLogger() });
+    fixture = await BusFixture.create('bus-roundtrip');
   });
 
   afterEach(async () => {
-    await bus.stop();
-    await vhost.delete();
+    await fixture.cleanup();
   });
 
-  it('delivers a confirmed command to its participant queue', async () => {
-    const received: Message[] = [];
-    await bus.consume(QUEUES.payment, async (m) => {
-      received.push(m);
+  it('publishes a command persistent, with its ids, type, version and trace on the wire', async () => {
+    const bus = await fixture.bus();
+    const sent = chargeCommand();
+    await bus.publish(sent);
+    const [raw] = await fixture.take(QUEUES.payment, 1);
+    const { properties, fields } = raw!;
+    expect(fields).to.include({ exchange: EXCHANGES.commands, routingKey: 'payment.charge' });
+    expect(properties).to.include({
+      messageId: sent.messageId,
+      correlationId: sent.sagaId,
+      type: 'payment.charge',
+      contentType: 'application/json',
+      deliveryMode: 2,
     });
-    const sent = createMessage(
-      'payment.charge',
-      { orderId: 'o-1', customerId: 'c-1', amountCents: 1200, currency: 'EUR', method: 'card', token: 'tok_ok' },
-      { sagaId: 's-1', commandId: 'cmd-1' },
-    );
+    expect(properties.headers).to.include({
+      [HEADERS.schemaVersion]: 1,
+      [HEADERS.traceparent]: sent.traceparent,
+    });
+    expect(JSON.parse(raw!.content.toString())).to.deep.equal(sent);
+  });
+
+  it('delivers a confirmed command to its participant queue unchanged and acks it', async () => {
+    const bus = await fixture.bus();
+    const received: { message: Message; delivery: DeliveryInfo }[] = [];
+    await bus.consume(QUEUES.payment, async (message, delivery) => {
+      received.push({ message, delivery });
+    });
+    const sent = chargeCommand();
     await bus.publish(sent);
     await waitUntil(() => received.length === 1, 'the command arrives');
-    expect(received[0]).to.deep.equal(sent);
+    expect(received[0]!.message).to.deep.equal(sent);
+    expect(received[0]!.delivery).to.deep.equal({ queue: QUEUES.payment, attempt: 1, redelivered: false });
+    await bus.stop();
+    const channel = await fixture.channel();
+    expect((await channel.checkQueue(QUEUES.payment)).messageCount).to.equal(0);
+  });
+
+  it('refuses to publish an invalid message', async () => {
+    const bus = await fixture.bus();
+    const message = chargeCommand();
+    const bad = { ...message, payload: { ...message.payload, currency: 'euro' } };
+    const error = await bus.publish(bad).then(
+      () => expect.fail('published'),
+      (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(SagaflowError);
+    expect(error).to.include({ type: 'invalid_payload', retryable: false });
+  });
+
+  it('refuses queues and exchanges outside its topology', async () => {
+    const bus = await fixture.bus();
+    const consume = await bus.consume('nowhere', async () => undefined).catch((e: unknown) => e);
+    expect(consume).to.include({ type: 'unknown_queue' });
+    const listen = await bus.listen('nowhere', '#', () => undefined).catch((e: unknown) => e);
+    expect(listen).to.include({ type: 'unknown_exchange' });
+  });
+
+  it('lets listeners see events on the events exchange', async () => {
+    const bus = await fixture.bus();
+    const seen: Message[] = [];
+    const subscription = await bus.listen(EXCHANGES.events, 'inventory.#', (m) => seen.push(m));
+    const event = createMessage('inventory.low', { sku: 'SKU-1', available: 1, threshold: 5 });
+    await bus.publish(event);
+    await waitUntil(() => seen.length === 1, 'the event arrives');
+    expect(seen[0]).to.deep.equal(event);
+    await subscription.stop();
+  });
+
+  it('fails to connect in time to a broker that does not answer', async () => {
+    const started = Date.now();
+    const error = await MessageBus.connect(
+      { url: 'amqp://guest:guest@127.0.0.1:1', topology: sagaflowTopology(), logger: silentLogger() },
+      300,
+    ).then(
+      () => expect.fail('connected'),
+      (e: unknown) => e,
+    );
+    expect(error).to.include({ type: 'timeout' });
+    expect(Date.now() - started).to.be.lessThan(2_000);
   });
 });

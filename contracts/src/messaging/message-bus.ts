@@ -76,8 +76,12 @@ export class MessageBus {
   private readonly maxPending: number;
   private readonly maxDisconnectedMs: number;
   private pendingPublishes = 0;
+  /** Rejects callers whose publish still waits once the outage outlasts `maxDisconnectedMs`. */
+  private readonly waitingPublishes = new Set<(error: Error) => void>();
+  private outageTimer: NodeJS.Timeout | undefined;
   private disconnectedSince: number | null = Date.now();
   private stopped = false;
+  private stopping: Promise<void> | undefined;
 
   private constructor(options: MessageBusOptions) {
     this.topology = validateTopology(options.topology);
@@ -94,11 +98,15 @@ export class MessageBus {
     });
     this.connection.on('connect', () => {
       this.disconnectedSince = null;
+      clearTimeout(this.outageTimer);
+      this.outageTimer = undefined;
       this.log.info('broker connected', { name: options.name });
     });
     this.connection.on('disconnect', ({ err }) => {
       this.disconnectedSince ??= Date.now();
-      if (!this.stopped) this.log.warn('broker disconnected', { name: options.name, error: err?.message });
+      if (this.stopped) return;
+      this.log.warn('broker disconnected', { name: options.name, error: err?.message });
+      this.outageTimer ??= setTimeout(() => this.failWaitingPublishes(), this.maxDisconnectedMs).unref();
     });
     this.connection.on('connectFailed', ({ err }) => {
       this.log.warn('broker connection failed', { name: options.name, error: err?.message });
@@ -138,21 +146,52 @@ export class MessageBus {
     );
   }
 
-  /** Publishes bytes as they are, persistent, and resolves on the broker's confirm. */
-  async publishRaw(exchange: string, routingKey: string, content: Buffer, properties: Options.Publish): Promise<void> {
-    if (this.stopped) throw SagaflowError.nonRetryable('bus_stopped', 'the message bus is stopped');
+  /**
+   * Publishes bytes as they are, persistent, and resolves on the broker's confirm. Fails at once with
+   * `publish_backlog_full` or `broker_unavailable` rather than queueing without bound; a publish already
+   * waiting fails with `broker_unavailable` once the outage outlasts `maxDisconnectedMs` (it may still
+   * reach the broker after a reconnect: delivery is at least once).
+   */
+  publishRaw(exchange: string, routingKey: string, content: Buffer, properties: Options.Publish): Promise<void> {
+    if (this.stopped) return Promise.reject(SagaflowError.nonRetryable('bus_stopped', 'the message bus is stopped'));
     if (this.disconnectedSince !== null && Date.now() - this.disconnectedSince > this.maxDisconnectedMs) {
-      throw new SagaflowError('broker_unavailable', `broker unreachable for over ${this.maxDisconnectedMs} ms`);
+      return Promise.reject(this.unavailable());
     }
     if (this.pendingPublishes >= this.maxPending) {
-      throw new SagaflowError('publish_backlog_full', `${this.pendingPublishes} publishes await a confirm`);
+      return Promise.reject(
+        new SagaflowError('publish_backlog_full', `${this.pendingPublishes} publishes await a confirm`),
+      );
     }
+    // The slot stays taken until the channel itself lets go of the message, so memory stays bounded
+    // even for callers already told the broker is unavailable.
     this.pendingPublishes++;
-    try {
-      await this.publisher.publish(exchange, routingKey, content, { ...properties, persistent: true });
-    } finally {
-      this.pendingPublishes--;
-    }
+    return new Promise<void>((resolve, reject) => {
+      this.waitingPublishes.add(reject);
+      this.publisher.publish(exchange, routingKey, content, { ...properties, persistent: true }).then(
+        () => {
+          this.pendingPublishes--;
+          this.waitingPublishes.delete(reject);
+          resolve();
+        },
+        (error: unknown) => {
+          this.pendingPublishes--;
+          this.waitingPublishes.delete(reject);
+          reject(publishError(error));
+        },
+      );
+    });
+  }
+
+  private unavailable(): SagaflowError {
+    return new SagaflowError('broker_unavailable', `broker unreachable for over ${this.maxDisconnectedMs} ms`);
+  }
+
+  private failWaitingPublishes(): void {
+    this.outageTimer = undefined;
+    if (this.disconnectedSince === null) return;
+    const error = this.unavailable();
+    for (const reject of this.waitingPublishes) reject(error);
+    this.waitingPublishes.clear();
   }
 
   /** Consumes a work queue of the topology with manual acks, retries and dead-lettering. */
@@ -175,6 +214,9 @@ export class MessageBus {
    * stream). Nothing is retried: a listener that misses a message reads the state again.
    */
   async listen(exchange: string, routingKey: string, onMessage: (message: Message) => void): Promise<Subscription> {
+    if (!this.topology.exchanges.some((e) => e.name === exchange)) {
+      throw SagaflowError.nonRetryable('unknown_exchange', `exchange '${exchange}' is not in the topology`);
+    }
     const wrapper = this.connection.createChannel({
       setup: async (channel: Channel) => {
         await declareTopology(channel, this.topology);
@@ -193,6 +235,7 @@ export class MessageBus {
         );
       },
     });
+    wrapper.on('error', (err) => this.log.warn('listener channel error', { exchange, error: (err as Error).message }));
     await wrapper.waitForConnect();
     return { stop: () => wrapper.close() };
   }
@@ -208,13 +251,24 @@ export class MessageBus {
   }
 
   /** Stops every consumer (letting in-flight handlers finish), then closes the connection. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    await Promise.all([...this.consumers].map((c) => c.stop()));
-    this.stopped = true;
-    await this.publisher.close().catch(() => undefined);
-    await this.connection.close().catch(() => undefined);
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await Promise.all([...this.consumers].map((c) => c.stop()));
+      this.stopped = true;
+      clearTimeout(this.outageTimer);
+      await this.publisher.close().catch(() => undefined);
+      await this.connection.close().catch(() => undefined);
+    })();
+    return this.stopping;
   }
+}
+
+/** Publish failures as typed, retryable errors (the channel gives bare `Error`s). */
+function publishError(error: unknown): SagaflowError {
+  if (error instanceof SagaflowError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const type = message === 'timeout' ? 'publish_timeout' : 'publish_failed';
+  return new SagaflowError(type, `publish not confirmed: ${message}`, { cause: error });
 }
 
 class QueueConsumer {
@@ -223,6 +277,7 @@ class QueueConsumer {
   private consumerTag?: string;
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
+  private stopped: Promise<void> | undefined;
 
   constructor(
     private readonly bus: MessageBus,
@@ -234,10 +289,19 @@ class QueueConsumer {
 
   async start(): Promise<void> {
     this.wrapper = this.bus.createConsumerChannel(async (channel) => {
+      if (this.stopping) return;
       this.channel = channel;
+      channel.on('close', () => {
+        if (this.channel === channel) this.channel = undefined;
+      });
       await channel.prefetch(this.prefetch);
       const { consumerTag } = await channel.consume(this.spec.name, (raw) => {
         if (!raw) return; // the broker cancelled the consumer; the setup runs again on reconnect
+        if (this.stopping) {
+          // Arrived before the cancel took effect: hand it back untouched for another consumer.
+          this.settle(channel, raw, 'requeue');
+          return;
+        }
         const work = this.deliver(channel, raw).finally(() => this.inFlight.delete(work));
         this.inFlight.add(work);
       });
@@ -249,13 +313,16 @@ class QueueConsumer {
     await this.wrapper.waitForConnect();
   }
 
-  async stop(): Promise<void> {
-    if (this.stopping) return;
-    this.stopping = true;
-    const channel = this.channel;
-    if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
-    await Promise.allSettled([...this.inFlight]);
-    await this.wrapper?.close().catch(() => undefined);
+  /** Cancels the consumer, waits for the handlers in flight (their acks go out) and closes the channel. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.stopping = true;
+      const channel = this.channel;
+      if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
+      await Promise.allSettled([...this.inFlight]);
+      await this.wrapper?.close().catch(() => undefined);
+    })();
+    return this.stopped;
   }
 
   private async deliver(channel: Channel, raw: ConsumeMessage): Promise<void> {
@@ -279,6 +346,11 @@ class QueueConsumer {
         const info = toErrorInfo(error);
         result = info.retryable ? { action: 'retry', error: info } : { action: 'dead-letter', error: info };
       }
+    }
+    if (result.action !== 'ack' && channel !== this.channel) {
+      // The broker already put the original back; moving a copy as well would run it twice.
+      this.log.debug('left a failed message to its redelivery', { queue: this.spec.name });
+      return;
     }
     try {
       if (result.action === 'retry') {

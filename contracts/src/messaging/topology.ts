@@ -16,7 +16,12 @@ export const QUEUES = {
   payment: 'payment.commands',
   notification: 'notification.commands',
   replies: 'orchestrator.replies',
+  /** Saga outcomes the inventory acts on (a completed order's reservation becomes a sale). */
+  inventoryEvents: 'inventory.events',
 } as const;
+
+/** Routing key of a saga event on the events exchange: `saga.<type>.<status>`, lower case. */
+export const sagaEventKey = (type: string, status: string): string => `saga.${type}.${status.toLowerCase()}`;
 
 export const DEFAULT_RETRY_DELAYS_MS = [1_000, 5_000, 30_000];
 
@@ -91,6 +96,11 @@ export function sagaflowTopology(retryDelaysMs: number[] = DEFAULT_RETRY_DELAYS_
       {
         name: QUEUES.replies,
         bindings: COMMAND_TYPES.map((c) => ({ exchange: EXCHANGES.replies, routingKey: replyTypeOf(c) })),
+        retryDelaysMs,
+      },
+      {
+        name: QUEUES.inventoryEvents,
+        bindings: [{ exchange: EXCHANGES.events, routingKey: sagaEventKey('order', 'COMPLETED') }],
         retryDelaysMs,
       },
     ],

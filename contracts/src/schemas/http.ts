@@ -95,3 +95,18 @@ export const ApiError = Type.Object({
   details: Type.Optional(Type.Unknown()),
 });
 export type ApiError = Static<typeof ApiError>;
+
+export const ListDeadLettersQuery = Strict({
+  queue: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+});
+export type ListDeadLettersQuery = Static<typeof ListDeadLettersQuery>;
+
+/** `POST /dlq/replay`: which dead letters to send back; one of queue, sagaId or all is needed. */
+export const ReplayRequest = Strict({
+  queue: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  sagaId: Type.Optional(Id),
+  all: Type.Optional(Type.Boolean()),
+  dryRun: Type.Optional(Type.Boolean()),
+});
+export type ReplayRequest = Static<typeof ReplayRequest>;

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Cents, Currency, Email, Id, IsoDate, OrderLine, Strict } from './common.js';
+import { Cents, Currency, Email, Id, IsoDate, OrderLine, PricedLine, Strict } from './common.js';
 
 export const SagaType = Type.Union([Type.Literal('order'), Type.Literal('cancellation')]);
 export type SagaType = Static<typeof SagaType>;
@@ -69,9 +69,12 @@ export const Order = Strict({
   customerId: Id,
   customerEmail: Email,
   items: Type.Array(OrderLine),
+  /** The priced lines, once inventory has reserved them. */
+  lines: Type.Optional(Type.Array(PricedLine)),
   totalCents: Type.Union([Cents, Type.Null()]),
   currency: Currency,
   reason: Type.Optional(Type.String()),
+  cancellationSagaId: Type.Optional(Id),
   createdAt: IsoDate,
   updatedAt: IsoDate,
 });

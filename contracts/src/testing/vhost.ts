@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { eventually } from './eventually.js';
 
 export interface TestVhost {
   name: string;
@@ -49,12 +50,24 @@ export async function createTestVhost(prefix = 'test'): Promise<TestVhost> {
   return { name, url: url.toString(), delete: () => managementApi('DELETE', `/vhosts/${vhost}`).then(() => undefined) };
 }
 
-/** Closes every client connection to a vhost, as a broker restart or network cut would. Returns how many. */
-export async function closeVhostConnections(vhost: string): Promise<number> {
-  const connections = (await managementApi('GET', `/vhosts/${encodeURIComponent(vhost)}/connections`)) as
-    { name: string }[] | undefined;
-  for (const c of connections ?? []) {
-    await managementApi('DELETE', `/connections/${encodeURIComponent(c.name)}`);
-  }
-  return connections?.length ?? 0;
+/**
+ * Closes every client connection to a vhost, as a broker restart or network cut would. Returns how many.
+ * The management API lists a new connection only after a second or more, so this first waits (up to
+ * `timeoutMs`) until at least `atLeast` connections are listed; a connection opened later is not closed.
+ */
+export async function closeVhostConnections(
+  vhost: string,
+  { atLeast = 1, timeoutMs = 10_000 }: { atLeast?: number; timeoutMs?: number } = {},
+): Promise<number> {
+  const path = `/vhosts/${encodeURIComponent(vhost)}/connections?columns=name`;
+  const connections = await eventually(
+    async () => {
+      const listed = ((await managementApi('GET', path)) as { name: string }[] | undefined) ?? [];
+      if (listed.length < atLeast) throw new Error(`${listed.length} of ${atLeast} connections listed on ${vhost}`);
+      return listed;
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
+  await Promise.all(connections.map((c) => managementApi('DELETE', `/connections/${encodeURIComponent(c.name)}`)));
+  return connections.length;
 }

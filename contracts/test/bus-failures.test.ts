@@ -1,0 +1,129 @@
+import { expect } from 'chai';
+import type { GetMessage } from 'amqplib';
+import {
+  deadLetter,
+  dlqOf,
+  EXCHANGES,
+  HEADERS,
+  messageProperties,
+  QUEUES,
+  retryLater,
+  SagaflowError,
+  type MessageBus,
+} from '../src/index.js';
+import { waitUntil } from '../src/testing/index.js';
+import { BusFixture, chargeCommand } from './support/bus-fixture.js';
+
+const header = (message: GetMessage, name: string): unknown => message.properties.headers?.[name];
+const errorOf = (message: GetMessage) => JSON.parse(String(header(message, HEADERS.error))) as Record<string, unknown>;
+
+describe('MessageBus failures', () => {
+  let fixture: BusFixture;
+  let bus: MessageBus;
+
+  beforeEach(async () => {
+    fixture = await BusFixture.create('bus-failures');
+    bus = await fixture.bus();
+  });
+
+  afterEach(async () => {
+    await fixture.cleanup();
+  });
+
+  it('dead-letters bodies it cannot read, with the reason, without calling the handler', async () => {
+    let calls = 0;
+    await bus.consume(QUEUES.payment, async () => {
+      calls++;
+    });
+    const valid = chargeCommand();
+    const bodies: Record<string, unknown> = {
+      invalid_payload: { ...valid, payload: { ...valid.payload, amountCents: 'lots' } },
+      unknown_type: { ...valid, type: 'payment.steal' },
+      invalid_envelope: { ...valid, messageId: undefined, surplus: 1 },
+      unsupported_schema_version: { ...valid, schemaVersion: 9 },
+    };
+    const send = (id: string, content: Buffer) =>
+      bus.publishRaw(EXCHANGES.commands, 'payment.charge', content, { ...messageProperties(valid), messageId: id });
+    for (const [reason, body] of Object.entries(bodies)) await send(reason, Buffer.from(JSON.stringify(body)));
+    await send('unparsable', Buffer.from('{"not json'));
+
+    const dead = await fixture.take(dlqOf(QUEUES.payment), 5);
+    expect(dead).to.have.length(5);
+    for (const message of dead) {
+      const id = message.properties.messageId as string;
+      expect(header(message, HEADERS.reason), id).to.equal(id);
+      expect(errorOf(message)).to.include({ type: id, retryable: false });
+      expect(errorOf(message).message).to.be.a('string').and.not.empty;
+      expect(header(message, HEADERS.originalExchange)).to.equal(EXCHANGES.commands);
+      expect(header(message, HEADERS.originalRoutingKey)).to.equal('payment.charge');
+      expect(header(message, HEADERS.queue)).to.equal(QUEUES.payment);
+      expect(message.properties.deliveryMode).to.equal(2);
+    }
+    const unparsable = dead.find((m) => m.properties.messageId === 'unparsable')!;
+    expect(unparsable.content.toString()).to.equal('{"not json');
+    expect(calls).to.equal(0);
+    expect((await (await fixture.channel()).checkQueue(QUEUES.payment)).messageCount).to.equal(0);
+  });
+
+  it('retries a failing handler after each delay, then dead-letters it with the last error', async () => {
+    const seen: { attempt: number; at: number }[] = [];
+    await bus.consume(QUEUES.payment, async (_message, delivery) => {
+      seen.push({ attempt: delivery.attempt, at: Date.now() });
+      throw new SagaflowError('gateway_down', `boom ${delivery.attempt}`);
+    });
+    const sent = chargeCommand();
+    await bus.publish(sent);
+    const [dead] = await fixture.take(dlqOf(QUEUES.payment), 1);
+
+    expect(seen.map((s) => s.attempt)).to.deep.equal([1, 2, 3]);
+    expect(seen[1]!.at - seen[0]!.at).to.be.at.least(50);
+    expect(seen[2]!.at - seen[1]!.at).to.be.at.least(100);
+    expect(header(dead!, HEADERS.reason)).to.equal('retries_exhausted');
+    expect(header(dead!, HEADERS.attempts)).to.equal(3);
+    expect(errorOf(dead!)).to.deep.equal({ type: 'gateway_down', message: 'boom 3', retryable: true });
+    expect(header(dead!, HEADERS.originalExchange)).to.equal(EXCHANGES.commands);
+    expect(header(dead!, HEADERS.originalRoutingKey)).to.equal('payment.charge');
+    expect(header(dead!, HEADERS.firstFailureAt)).to.be.a('string');
+    expect(header(dead!, HEADERS.deadLetteredAt)).to.be.a('string');
+    expect(dead!.properties).to.include({ messageId: sent.messageId, correlationId: sent.sagaId, deliveryMode: 2 });
+    expect(JSON.parse(dead!.content.toString())).to.deep.equal(sent);
+  });
+
+  it('retries through the delay queue when the handler asks to', async () => {
+    const attempts: number[] = [];
+    await bus.consume(QUEUES.payment, async (_message, delivery) => {
+      attempts.push(delivery.attempt);
+      if (delivery.attempt === 1) return retryLater({ type: 'busy', message: 'later', retryable: true });
+    });
+    await bus.publish(chargeCommand());
+    await waitUntil(() => attempts.length === 2, 'the retry arrives');
+    expect(attempts).to.deep.equal([1, 2]);
+  });
+
+  for (const [name, fail] of [
+    [
+      'returns deadLetter(...)',
+      async () => deadLetter({ type: 'poison', message: 'cannot ever work', retryable: false }),
+    ],
+    [
+      'throws a non-retryable error',
+      async () => {
+        throw SagaflowError.nonRetryable('poison', 'cannot ever work');
+      },
+    ],
+  ] as const) {
+    it(`dead-letters at once a message whose handler ${name}`, async () => {
+      let calls = 0;
+      await bus.consume(QUEUES.payment, async () => {
+        calls++;
+        return fail();
+      });
+      await bus.publish(chargeCommand());
+      const [dead] = await fixture.take(dlqOf(QUEUES.payment), 1);
+      expect(calls).to.equal(1);
+      expect(header(dead!, HEADERS.reason)).to.equal('rejected');
+      expect(header(dead!, HEADERS.attempts)).to.equal(1);
+      expect(errorOf(dead!)).to.deep.equal({ type: 'poison', message: 'cannot ever work', retryable: false });
+    });
+  }
+});

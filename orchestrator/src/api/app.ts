@@ -1,0 +1,180 @@
+import express, { type Express } from 'express';
+import {
+  CreateOrderRequest,
+  ListOrdersQuery,
+  ListSagasQuery,
+  type DeadLetterQueues,
+  type Logger,
+  type MessageBus,
+} from '@sagaflow/contracts';
+import type { SagaEngine } from '../engine/saga-engine.js';
+import type { SagaMetrics } from '../metrics.js';
+import type { SagaStore } from '../store/saga-store.js';
+import { HttpError } from './http-error.js';
+import { errorHandler, notFound, parseBody, parseQuery, rateLimit, requireJson, requireToken, route } from './middleware.js';
+import type { SagaEventStream } from './saga-event-stream.js';
+import { deadLetterRoutes } from './dead-letter-routes.js';
+import { orderView, sagaSummaryView, sagaView } from './views.js';
+
+export interface AppDeps {
+  engine: SagaEngine;
+  store: SagaStore;
+  bus: MessageBus;
+  events: SagaEventStream;
+  metrics: SagaMetrics;
+  log: Logger;
+  /** Opens (once) the dead-letter queues the `/dlq` routes work on. */
+  deadLetters: () => Promise<DeadLetterQueues>;
+  apiToken?: string;
+  rateLimitPerMinute: number;
+  bodyLimit?: string;
+}
+
+const readCreateOrder = parseBody(CreateOrderRequest);
+const readListOrders = parseQuery(ListOrdersQuery);
+const readListSagas = parseQuery(ListSagasQuery);
+const DEFAULT_PAGE = 50;
+
+function idempotencyKeyOf(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  if (!/^[\x21-\x7e]{1,200}$/.test(header)) {
+    throw new HttpError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1-200 visible ASCII characters');
+  }
+  return header;
+}
+
+/** The orchestrator's HTTP API (DESIGN §5). */
+export function createApp(deps: AppDeps): Express {
+  const { engine, store, bus, events, metrics, log } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requireJson, express.json({ limit: deps.bodyLimit ?? '64kb' }));
+  const mutating = requireToken(deps.apiToken);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get(
+    '/readyz',
+    route(async (_req, res) => {
+      const store_ = await store.ping().then(
+        () => 'ok',
+        (error: Error) => error.message,
+      );
+      const broker = bus.connected ? 'ok' : 'disconnected';
+      const ready = store_ === 'ok' && broker === 'ok';
+      res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', broker, store: store_ });
+    }),
+  );
+
+  app.get(
+    '/metrics',
+    route(async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    }),
+  );
+
+  app.post(
+    '/orders',
+    mutating,
+    rateLimit(deps.rateLimitPerMinute),
+    route(async (req, res) => {
+      const key = idempotencyKeyOf(req.get('idempotency-key'));
+      const request = readCreateOrder(req);
+      const result = await engine.placeOrder(request, key);
+      if (result.outcome === 'key_reused') {
+        throw new HttpError(409, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request');
+      }
+      const { order } = result;
+      if (result.outcome === 'replayed') res.setHeader('Idempotent-Replayed', 'true');
+      res
+        .status(202)
+        .location(`/orders/${order.orderId}`)
+        .json({ orderId: order.orderId, sagaId: order.sagaId, status: order.status });
+    }),
+  );
+
+  app.get(
+    '/orders',
+    route(async (req, res) => {
+      const query = readListOrders(req);
+      const page = await store.listOrders({ ...query, limit: query.limit ?? DEFAULT_PAGE });
+      res.json({ items: page.items.map(orderView), next: page.next });
+    }),
+  );
+
+  app.get(
+    '/orders/:id',
+    route(async (req, res) => {
+      const order = await store.getOrder(String(req.params.id));
+      if (!order) throw HttpError.notFound('order');
+      res.json(orderView(order));
+    }),
+  );
+
+  app.post(
+    '/orders/:id/cancel',
+    mutating,
+    route(async (req, res) => {
+      const result = await engine.cancelOrder(String(req.params.id));
+      if (result.outcome === 'not_found') throw HttpError.notFound('order');
+      if (result.outcome === 'not_confirmed') {
+        throw new HttpError(409, 'order_not_confirmed', `only a CONFIRMED order can be cancelled; this one is ${result.order.status}`);
+      }
+      const { order } = result;
+      res
+        .status(202)
+        .location(`/sagas/${order.cancellationSagaId}`)
+        .json({ orderId: order.orderId, sagaId: order.cancellationSagaId, status: order.status });
+    }),
+  );
+
+  app.get(
+    '/sagas',
+    route(async (req, res) => {
+      const query = readListSagas(req);
+      const page = await store.listSagas({ ...query, limit: query.limit ?? DEFAULT_PAGE });
+      res.json({ items: page.items.map(sagaSummaryView), next: page.next });
+    }),
+  );
+
+  app.get(
+    '/sagas/:id',
+    route(async (req, res) => {
+      const saga = await store.getSaga(String(req.params.id));
+      if (!saga) throw HttpError.notFound('saga');
+      res.json(sagaView(saga));
+    }),
+  );
+
+  for (const action of ['retry', 'compensate'] as const) {
+    app.post(
+      `/sagas/:id/${action}`,
+      mutating,
+      route(async (req, res) => {
+        const result = await engine.operatorAction(String(req.params.id), action === 'retry' ? 'RETRY' : 'COMPENSATE');
+        if (result.outcome === 'not_found') throw HttpError.notFound('saga');
+        if (result.outcome === 'unchanged') {
+          const { status, state } = result.saga;
+          throw new HttpError(409, 'action_not_allowed', `cannot ${action} a ${status} saga in state '${state}'`);
+        }
+        log.info('operator action', { sagaId: result.saga.sagaId, orderId: result.saga.orderId, action });
+        res.status(202).json(sagaSummaryView(result.saga));
+      }),
+    );
+  }
+
+  app.get('/events', (req, res) => {
+    const sagaId = typeof req.query.sagaId === 'string' ? req.query.sagaId : undefined;
+    const orderId = typeof req.query.orderId === 'string' ? req.query.orderId : undefined;
+    events.attach(res, { sagaId, orderId });
+  });
+
+  app.use('/dlq', deadLetterRoutes(deps.deadLetters, mutating));
+
+  app.use(notFound);
+  app.use(errorHandler(log));
+  return app;
+}

@@ -1,0 +1,66 @@
+import type { Response } from 'express';
+import { EXCHANGES, type Logger, type MessageBus, type SagaChanged, type Subscription } from '@sagaflow/contracts';
+
+interface Client {
+  res: Response;
+  sagaId?: string;
+  orderId?: string;
+}
+
+/**
+ * Server-Sent Events for `GET /events`: one event per saga change, read from the events exchange so
+ * that a client sees changes made by every orchestrator, not just this one.
+ */
+export class SagaEventStream {
+  private readonly clients = new Set<Client>();
+  private subscription: Subscription | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.subscription = await this.bus.listen(EXCHANGES.events, 'saga.#', (message) => {
+      if (message.type === 'saga.changed') this.broadcast(message.payload as SagaChanged);
+    });
+    // A comment line now and then keeps proxies from closing idle streams.
+    this.heartbeat = setInterval(() => this.clients.forEach((c) => c.res.write(': keep-alive\n\n')), 15_000);
+    this.heartbeat.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    for (const client of this.clients) client.res.end();
+    this.clients.clear();
+    await this.subscription?.stop();
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  /** Holds the response open as an event stream, optionally for one saga or one order. */
+  attach(res: Response, filter: { sagaId?: string; orderId?: string }): void {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write('retry: 2000\n\n');
+    const client: Client = { res, ...filter };
+    this.clients.add(client);
+    res.on('close', () => this.clients.delete(client));
+  }
+
+  private broadcast(change: SagaChanged): void {
+    const frame = `id: ${change.sagaId}:${change.version}\nevent: saga\ndata: ${JSON.stringify(change)}\n\n`;
+    for (const client of this.clients) {
+      if (client.sagaId && client.sagaId !== change.sagaId) continue;
+      if (client.orderId && client.orderId !== change.orderId) continue;
+      if (!client.res.write(frame)) this.log.debug('slow event stream client', { clients: this.clients.size });
+    }
+  }
+}

@@ -1,0 +1,6 @@
+/** Time as the engine sees it; tests pass a clock they move by hand. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

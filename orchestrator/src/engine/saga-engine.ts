@@ -1,0 +1,183 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { CreateOrderRequest, Logger, Message, SagaType } from '@sagaflow/contracts';
+import { definitionFor, latestVersion } from '../sagas/index.js';
+import type { CancellationSagaInput, OrderSagaInput, ReplyPayload, SagaEvent } from '../sagas/saga-protocol.js';
+import type { OrderRecord, SagaCommit, SagaRecord, SagaStore } from '../store/saga-store.js';
+import type { SagaMetrics } from '../metrics.js';
+import { systemClock, type Clock } from './clock.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import type { OutboxRelay } from './outbox-relay.js';
+import { applyEvent, startSaga } from './saga-transition.js';
+
+export interface SagaEngineOptions {
+  store: SagaStore;
+  relay: OutboxRelay;
+  log: Logger;
+  metrics: SagaMetrics;
+  clock?: Clock;
+  stepTimeoutMs: number;
+  maxAttempts: number;
+}
+
+export type DispatchResult =
+  | { outcome: 'applied'; saga: SagaRecord }
+  /** The saga does not accept the event now: a duplicate or stale reply, or a refused operator action. */
+  | { outcome: 'unchanged'; saga: SagaRecord }
+  | { outcome: 'not_found' };
+
+export type PlaceOrderResult =
+  | { outcome: 'created' | 'replayed'; order: OrderRecord }
+  /** The idempotency key was used before for a different request. */
+  | { outcome: 'key_reused'; order: OrderRecord };
+
+export type CancelOrderResult =
+  | { outcome: 'started' | 'already_cancelling'; order: OrderRecord }
+  | { outcome: 'not_found' }
+  | { outcome: 'not_confirmed'; order: OrderRecord };
+
+const MAX_CONFLICT_RETRIES = 10;
+
+/**
+ * Runs sagas: every event is load → restore the machine → apply → one atomic, version-checked write of
+ * state, timeline, outbox and order change → publish the outbox. A version conflict (another
+ * orchestrator wrote first) is retried on fresh state; within one process, events of a saga queue up.
+ */
+export class SagaEngine {
+  private readonly locks = new KeyedMutex();
+  private readonly clock: Clock;
+
+  constructor(private readonly options: SagaEngineOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  private get settings() {
+    return { now: this.clock.now(), stepTimeoutMs: this.options.stepTimeoutMs };
+  }
+
+  async placeOrder(request: CreateOrderRequest, idempotencyKey: string | null): Promise<PlaceOrderResult> {
+    const { store } = this.options;
+    const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+    if (idempotencyKey) {
+      const existing = await store.getOrderByIdempotencyKey(idempotencyKey);
+      if (existing) return { outcome: existing.requestHash === requestHash ? 'replayed' : 'key_reused', order: existing };
+    }
+    const orderId = `ord_${randomUUID()}`;
+    const sagaId = `saga_${randomUUID()}`;
+    const input: OrderSagaInput = {
+      sagaId,
+      orderId,
+      customerId: request.customerId,
+      customerEmail: request.customerEmail,
+      currency: request.currency,
+      items: request.items,
+      payment: request.payment,
+      maxAttempts: this.options.maxAttempts,
+    };
+    const commit = this.begin('order', sagaId, orderId, input);
+    const now = commit.saga.createdAt;
+    const order: OrderRecord = {
+      orderId,
+      sagaId,
+      activeSagaId: sagaId,
+      sagaStatus: commit.saga.status,
+      cancellationSagaId: null,
+      status: 'PENDING',
+      customerId: request.customerId,
+      customerEmail: request.customerEmail,
+      currency: request.currency,
+      items: request.items,
+      lines: null,
+      totalCents: null,
+      reason: null,
+      idempotencyKey,
+      requestHash,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const result = await store.createOrder(order, commit.saga, commit.outbox);
+    if (!result.created) {
+      const existing = result.existing;
+      return { outcome: existing.requestHash === requestHash ? 'replayed' : 'key_reused', order: existing };
+    }
+    this.committed(commit, null);
+    return { outcome: 'created', order };
+  }
+
+  async cancelOrder(orderId: string): Promise<CancelOrderResult> {
+    const { store } = this.options;
+    const order = await store.getOrder(orderId);
+    if (!order) return { outcome: 'not_found' };
+    if (order.status !== 'CONFIRMED' || order.totalCents === null) return { outcome: 'not_confirmed', order };
+    if (order.cancellationSagaId) return { outcome: 'already_cancelling', order };
+    const sagaId = `saga_${randomUUID()}`;
+    const input: CancellationSagaInput = {
+      sagaId,
+      orderId,
+      customerEmail: order.customerEmail,
+      currency: order.currency,
+      totalCents: order.totalCents,
+      maxAttempts: this.options.maxAttempts,
+    };
+    const commit = this.begin('cancellation', sagaId, orderId, input);
+    const result = await store.startCancellation(orderId, commit.saga, commit.outbox);
+    if (!result.started) {
+      if (result.reason === 'not_found' || !result.order) return { outcome: 'not_found' };
+      if (result.reason === 'already_cancelling') return { outcome: 'already_cancelling', order: result.order };
+      return { outcome: 'not_confirmed', order: result.order };
+    }
+    this.committed(commit, null);
+    return { outcome: 'started', order: (await store.getOrder(orderId)) ?? order };
+  }
+
+  /** A participant's reply: applied when it answers the awaited command, otherwise ignored. */
+  async handleReply(message: Message): Promise<DispatchResult> {
+    const reply = message.payload as ReplyPayload;
+    return this.dispatch(message.sagaId!, { type: 'REPLY', commandId: message.commandId!, reply });
+  }
+
+  /** Fires the awaited step's deadline if it is still due (another orchestrator may have fired it). */
+  async fireTimeout(sagaId: string): Promise<DispatchResult> {
+    return this.dispatch(sagaId, { type: 'TIMEOUT' }, (saga) => saga.deadlineAt !== null && saga.deadlineAt <= this.clock.now());
+  }
+
+  async operatorAction(sagaId: string, action: 'RETRY' | 'COMPENSATE'): Promise<DispatchResult> {
+    return this.dispatch(sagaId, { type: action });
+  }
+
+  private begin(type: SagaType, sagaId: string, orderId: string, input: unknown): SagaCommit {
+    const definitionVersion = latestVersion(type);
+    return startSaga(definitionFor(type, definitionVersion), { sagaId, type, definitionVersion, orderId }, input, this.settings);
+  }
+
+  private dispatch(sagaId: string, event: SagaEvent, applies: (saga: SagaRecord) => boolean = () => true): Promise<DispatchResult> {
+    return this.locks.run(sagaId, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const saga = await this.options.store.getSaga(sagaId);
+        if (!saga) return { outcome: 'not_found' };
+        if (!applies(saga)) return { outcome: 'unchanged', saga };
+        const commit = applyEvent(definitionFor(saga.type, saga.definitionVersion), saga, event, this.settings);
+        if (!commit) return { outcome: 'unchanged', saga };
+        if (await this.options.store.commitSaga(commit)) {
+          this.committed(commit, saga);
+          return { outcome: 'applied', saga: commit.saga };
+        }
+        if (attempt >= MAX_CONFLICT_RETRIES) throw new Error(`saga ${sagaId}: ${attempt} version conflicts in a row`);
+        this.options.log.debug('version conflict; retrying on fresh state', { sagaId, attempt });
+      }
+    });
+  }
+
+  /** After a commit: publish its outbox (not awaited by the caller's write path) and count. */
+  private committed(commit: SagaCommit, previous: SagaRecord | null): void {
+    const { saga } = commit;
+    this.options.metrics.observeCommit(commit, previous);
+    this.options.log.info('saga changed', {
+      sagaId: saga.sagaId,
+      orderId: saga.orderId,
+      status: saga.status,
+      state: saga.state,
+      commandIds: commit.outbox.flatMap((e) => (e.message.commandId ? [e.message.commandId] : [])),
+    });
+    void this.options.relay.publish(commit.outbox);
+  }
+}

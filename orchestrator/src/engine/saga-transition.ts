@@ -1,0 +1,223 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createActor, type AnyStateMachine } from 'xstate';
+import {
+  createMessage,
+  EXCHANGES,
+  routeOf,
+  sagaEventKey,
+  type SagaStatus,
+  type SagaType,
+  type TimelineEntry,
+  type TimelineKind,
+} from '@sagaflow/contracts';
+import { sagaStatusOf, stateNameOf } from '../sagas/index.js';
+import type { SagaCommandEmitted, SagaContextBase, SagaEvent } from '../sagas/saga-protocol.js';
+import type { OrderPatch, OutboxEntry, SagaCommit, SagaRecord } from '../store/saga-store.js';
+
+/**
+ * The pure half of the engine: given a saga record and an event, what the saga becomes, which
+ * timeline entries and outbox messages that makes, and how the order changes. No I/O here.
+ */
+export interface TransitionSettings {
+  now: Date;
+  stepTimeoutMs: number;
+}
+
+type NewEntry = Omit<TimelineEntry, 'seq' | 'at'>;
+
+/** Every command and event of a saga shares one trace: its id derives from the saga id. */
+const traceparentOf = (sagaId: string): string =>
+  `00-${createHash('md5').update(sagaId).digest('hex')}-${randomBytes(8).toString('hex')}-01`;
+
+interface Run {
+  snapshot: ReturnType<ReturnType<typeof createActor>['getPersistedSnapshot']>;
+  emitted: SagaCommandEmitted[];
+}
+
+function runActor(machine: AnyStateMachine, options: { snapshot?: unknown; input?: unknown }, event?: SagaEvent): Run | null {
+  const actor = createActor(machine, options as never);
+  const emitted: SagaCommandEmitted[] = [];
+  let failure: unknown;
+  actor.on('command', (e) => emitted.push(e as unknown as SagaCommandEmitted));
+  actor.subscribe({ error: (error) => (failure = error) });
+  actor.start();
+  if (event) {
+    if (!actor.getSnapshot().can(event)) {
+      actor.stop();
+      return null;
+    }
+    actor.send(event);
+  }
+  const snapshot = actor.getPersistedSnapshot();
+  actor.stop();
+  if (failure !== undefined || (snapshot as { status?: string }).status === 'error') {
+    throw new Error(`saga machine failed: ${String((failure as Error)?.message ?? failure ?? 'error state')}`);
+  }
+  return { snapshot, emitted };
+}
+
+function eventEntry(event: SagaEvent, record: SagaRecord | null): NewEntry | null {
+  const step = record ? ((record.snapshot as { context?: SagaContextBase }).context?.awaiting?.step ?? null) : null;
+  switch (event.type) {
+    case 'REPLY':
+      return {
+        kind: 'reply.received',
+        step,
+        detail: {
+          commandId: event.commandId,
+          outcome: event.reply.outcome,
+          ...(event.reply.outcome === 'failure' && { reason: event.reply.reason }),
+        },
+      };
+    case 'TIMEOUT':
+      return { kind: 'step.timeout', step, detail: { commandId: record?.awaitingCommandId ?? null } };
+    case 'RETRY':
+    case 'COMPENSATE':
+      return { kind: 'ops.action', step, detail: { action: event.type.toLowerCase() } };
+  }
+}
+
+function statusEntries(before: SagaStatus | null, after: SagaStatus, context: SagaContextBase): NewEntry[] {
+  if (before === after) return [];
+  const step = context.awaiting?.step ?? null;
+  const entries: NewEntry[] = [];
+  if (before === 'STALLED') entries.push({ kind: 'saga.resumed', step, detail: {} });
+  const kinds: Partial<Record<SagaStatus, TimelineKind>> = {
+    COMPENSATING: 'compensation.started',
+    STALLED: 'saga.stalled',
+    COMPLETED: 'saga.completed',
+    CANCELLED: 'saga.cancelled',
+  };
+  const kind = kinds[after];
+  if (kind === 'saga.stalled') entries.push({ kind, step, detail: { attempts: context.awaiting?.attempts ?? 0 } });
+  else if (kind) entries.push({ kind, step: null, detail: context.order.reason ? { reason: context.order.reason } : {} });
+  return entries;
+}
+
+function commandEntries(emitted: SagaCommandEmitted[], context: SagaContextBase): NewEntry[] {
+  return emitted.map(({ command, resend }) => ({
+    kind: resend ? 'command.resent' : 'command.sent',
+    step: context.awaiting?.command.commandId === command.commandId ? context.awaiting.step : null,
+    detail: { commandId: command.commandId, type: command.type, ...(resend && { attempt: context.awaiting?.attempts }) },
+  }));
+}
+
+const isTerminalEntry = (e: NewEntry): boolean => e.kind === 'saga.completed' || e.kind === 'saga.cancelled';
+
+function outboxFor(saga: SagaRecord, emitted: SagaCommandEmitted[], entries: TimelineEntry[], now: Date): OutboxEntry[] {
+  const traceparent = traceparentOf(saga.sagaId);
+  const commands = emitted.map(({ command }) => {
+    const message = createMessage(command.type, command.payload, {
+      sagaId: saga.sagaId,
+      commandId: command.commandId,
+      traceparent,
+      occurredAt: now,
+    });
+    return { message, ...routeOf(command.type) };
+  });
+  const event = createMessage(
+    'saga.changed',
+    {
+      sagaId: saga.sagaId,
+      type: saga.type,
+      status: saga.status,
+      state: saga.state,
+      orderId: saga.orderId,
+      version: saga.version,
+      updatedAt: now.toISOString(),
+      entries,
+    },
+    { sagaId: saga.sagaId, traceparent, occurredAt: now },
+  );
+  return [...commands, { message: event, exchange: EXCHANGES.events, routingKey: sagaEventKey(saga.type, saga.status) }].map(
+    ({ message, exchange, routingKey }) => ({
+      messageId: message.messageId,
+      sagaId: saga.sagaId,
+      exchange,
+      routingKey,
+      message,
+      createdAt: now,
+    }),
+  );
+}
+
+function orderPatchOf(saga: SagaRecord, context: SagaContextBase): OrderPatch {
+  const { status, totalCents, lines, reason } = context.order;
+  return {
+    status,
+    sagaStatus: saga.status,
+    ...(totalCents !== null && { totalCents }),
+    ...(lines !== null && { lines }),
+    ...(reason !== null && { reason }),
+  };
+}
+
+function build(
+  previous: SagaRecord | null,
+  base: Pick<SagaRecord, 'sagaId' | 'type' | 'definitionVersion' | 'orderId' | 'createdAt'>,
+  run: Run,
+  leading: NewEntry[],
+  settings: TransitionSettings,
+): SagaCommit {
+  const { now, stepTimeoutMs } = settings;
+  const context = (run.snapshot as unknown as { context: SagaContextBase }).context;
+  const status = sagaStatusOf(run.snapshot);
+  const changes = statusEntries(previous?.status ?? null, status, context);
+  const fresh: NewEntry[] = [
+    ...leading,
+    ...changes.filter((e) => !isTerminalEntry(e)),
+    ...commandEntries(run.emitted, context),
+    ...changes.filter(isTerminalEntry),
+  ];
+  const firstSeq = (previous?.timeline.length ?? 0) + 1;
+  const newEntries: TimelineEntry[] = fresh.map((e, i) => ({ seq: firstSeq + i, at: now.toISOString(), ...e }));
+  const waiting = status === 'RUNNING' || status === 'COMPENSATING';
+  const deadlineAt = !waiting || !context.awaiting
+    ? null
+    : run.emitted.length || !previous?.deadlineAt
+      ? new Date(now.getTime() + stepTimeoutMs)
+      : previous.deadlineAt;
+  const saga: SagaRecord = {
+    ...base,
+    status,
+    state: stateNameOf(run.snapshot),
+    snapshot: run.snapshot,
+    version: (previous?.version ?? 0) + 1,
+    awaitingCommandId: context.awaiting?.command.commandId ?? null,
+    deadlineAt,
+    timeline: [...(previous?.timeline ?? []), ...newEntries],
+    updatedAt: now,
+  };
+  return {
+    saga,
+    expectedVersion: previous?.version ?? 0,
+    newEntries,
+    outbox: outboxFor(saga, run.emitted, newEntries, now),
+    orderPatch: orderPatchOf(saga, context),
+  };
+}
+
+/** A new saga: the machine started on its input, with its first commands. */
+export function startSaga(
+  machine: AnyStateMachine,
+  base: { sagaId: string; type: SagaType; definitionVersion: number; orderId: string },
+  input: unknown,
+  settings: TransitionSettings,
+): SagaCommit {
+  const run = runActor(machine, { input })!;
+  const started: NewEntry = { kind: 'saga.started', step: null, detail: { definitionVersion: base.definitionVersion } };
+  return build(null, { ...base, createdAt: settings.now }, run, [started], settings);
+}
+
+/** Applies one event; null when the saga does not accept it (a duplicate or stale reply, a refused action). */
+export function applyEvent(
+  machine: AnyStateMachine,
+  record: SagaRecord,
+  event: SagaEvent,
+  settings: TransitionSettings,
+): SagaCommit | null {
+  const run = runActor(machine, { snapshot: record.snapshot }, event);
+  if (!run) return null;
+  const leading = eventEntry(event, record);
+  return build(record, record, run, leading ? [leading] : [], settings);
+}

@@ -1,0 +1,211 @@
+import { getModelForClass, index, modelOptions, prop, Severity, type ReturnModelType } from '@typegoose/typegoose';
+import mongoose from 'mongoose';
+
+// Every @prop names its type: tsx/esbuild emit no decorator metadata for typegoose to read.
+
+/** Shared by every document class: no `__v`, empty objects kept (a timeline `detail: {}` must round-trip). */
+const documentOptions = { versionKey: false, minimize: false, timestamps: false, _id: false } as const;
+
+@modelOptions({ schemaOptions: { ...documentOptions } })
+export class OrderLineDoc {
+  @prop({ type: () => String, required: true })
+  sku!: string;
+
+  @prop({ type: () => Number, required: true })
+  quantity!: number;
+}
+
+@modelOptions({ schemaOptions: { ...documentOptions } })
+export class PricedLineDoc {
+  @prop({ type: () => String, required: true })
+  sku!: string;
+
+  @prop({ type: () => String, required: true })
+  name!: string;
+
+  @prop({ type: () => Number, required: true })
+  quantity!: number;
+
+  @prop({ type: () => Number, required: true })
+  unitPriceCents!: number;
+
+  @prop({ type: () => Number, required: true })
+  lineTotalCents!: number;
+}
+
+@modelOptions({ schemaOptions: { ...documentOptions }, options: { allowMixed: Severity.ALLOW } })
+export class TimelineEntryDoc {
+  @prop({ type: () => Number, required: true })
+  seq!: number;
+
+  @prop({ type: () => String, required: true })
+  at!: string;
+
+  @prop({ type: () => String, required: true })
+  kind!: string;
+
+  @prop({ type: () => String, default: null })
+  step!: string | null;
+
+  @prop({ type: () => mongoose.Schema.Types.Mixed, default: () => ({}) })
+  detail!: Record<string, unknown>;
+}
+
+@modelOptions({ schemaOptions: { ...documentOptions, _id: true, collection: 'orders' } })
+@index({ idempotencyKey: 1 }, { unique: true, partialFilterExpression: { idempotencyKey: { $type: 'string' } } })
+@index({ createdAt: -1, _id: -1 })
+@index({ status: 1, createdAt: -1, _id: -1 })
+@index({ customerId: 1, createdAt: -1, _id: -1 })
+export class OrderDoc {
+  /** The order id. */
+  @prop({ type: () => String, required: true })
+  _id!: string;
+
+  @prop({ type: () => String, required: true })
+  sagaId!: string;
+
+  @prop({ type: () => String, required: true })
+  activeSagaId!: string;
+
+  @prop({ type: () => String, required: true })
+  sagaStatus!: string;
+
+  @prop({ type: () => String, default: null })
+  cancellationSagaId!: string | null;
+
+  @prop({ type: () => String, required: true })
+  status!: string;
+
+  @prop({ type: () => String, required: true })
+  customerId!: string;
+
+  @prop({ type: () => String, required: true })
+  customerEmail!: string;
+
+  @prop({ type: () => String, required: true })
+  currency!: string;
+
+  @prop({ type: () => [OrderLineDoc], default: [] })
+  items!: OrderLineDoc[];
+
+  @prop({ type: () => [PricedLineDoc], default: null })
+  lines!: PricedLineDoc[] | null;
+
+  @prop({ type: () => Number, default: null })
+  totalCents!: number | null;
+
+  @prop({ type: () => String, default: null })
+  reason!: string | null;
+
+  @prop({ type: () => String, default: null })
+  idempotencyKey!: string | null;
+
+  @prop({ type: () => String, default: null })
+  requestHash!: string | null;
+
+  @prop({ type: () => Date, required: true })
+  createdAt!: Date;
+
+  @prop({ type: () => Date, required: true })
+  updatedAt!: Date;
+}
+
+@modelOptions({ schemaOptions: { ...documentOptions, _id: true, collection: 'sagas' } })
+@index({ status: 1, createdAt: -1, _id: -1 })
+@index({ createdAt: -1, _id: -1 })
+@index({ deadlineAt: 1 }, { partialFilterExpression: { deadlineAt: { $type: 'date' } } })
+@index({ orderId: 1 })
+export class SagaDoc {
+  /** The saga id. */
+  @prop({ type: () => String, required: true })
+  _id!: string;
+
+  @prop({ type: () => String, required: true })
+  type!: string;
+
+  @prop({ type: () => Number, required: true })
+  definitionVersion!: number;
+
+  @prop({ type: () => String, required: true })
+  orderId!: string;
+
+  @prop({ type: () => String, required: true })
+  status!: string;
+
+  @prop({ type: () => String, required: true })
+  state!: string;
+
+  /**
+   * The machine snapshot as JSON text: it is opaque to the store, and its keys (state ids such as
+   * `order.compensation`) are not all valid MongoDB field names.
+   */
+  @prop({ type: () => String, required: true })
+  snapshot!: string;
+
+  @prop({ type: () => Number, required: true })
+  version!: number;
+
+  @prop({ type: () => String, default: null })
+  awaitingCommandId!: string | null;
+
+  @prop({ type: () => Date, default: null })
+  deadlineAt!: Date | null;
+
+  @prop({ type: () => [TimelineEntryDoc], default: [] })
+  timeline!: TimelineEntryDoc[];
+
+  @prop({ type: () => Date, required: true })
+  createdAt!: Date;
+
+  @prop({ type: () => Date, required: true })
+  updatedAt!: Date;
+}
+
+@modelOptions({
+  schemaOptions: { ...documentOptions, _id: true, collection: 'outbox' },
+  options: { allowMixed: Severity.ALLOW },
+})
+@index({ sentAt: 1, createdAt: 1, position: 1 })
+export class OutboxDoc {
+  /** The message id. */
+  @prop({ type: () => String, required: true })
+  _id!: string;
+
+  @prop({ type: () => String, required: true })
+  sagaId!: string;
+
+  @prop({ type: () => String, required: true })
+  exchange!: string;
+
+  @prop({ type: () => String, required: true })
+  routingKey!: string;
+
+  @prop({ type: () => mongoose.Schema.Types.Mixed, required: true })
+  message!: Record<string, unknown>;
+
+  @prop({ type: () => Date, required: true })
+  createdAt!: Date;
+
+  /** Place within the write that queued it, to keep one write's messages in order. */
+  @prop({ type: () => Number, required: true })
+  position!: number;
+
+  @prop({ type: () => Date, default: null })
+  sentAt!: Date | null;
+}
+
+export interface SagaStoreModels {
+  orders: ReturnModelType<typeof OrderDoc>;
+  sagas: ReturnModelType<typeof SagaDoc>;
+  outbox: ReturnModelType<typeof OutboxDoc>;
+}
+
+/** The models bound to one connection; typegoose's by-name cache is off so that stores on other connections coexist. */
+export function createSagaStoreModels(connection: mongoose.Connection): SagaStoreModels {
+  const options = { existingConnection: connection, options: { disableCaching: true } };
+  return {
+    orders: getModelForClass(OrderDoc, options),
+    sagas: getModelForClass(SagaDoc, options),
+    outbox: getModelForClass(OutboxDoc, options),
+  };
+}

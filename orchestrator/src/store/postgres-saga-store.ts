@@ -1,0 +1,550 @@
+import { SagaflowError, type Logger, type SagaStatus } from '@sagaflow/contracts';
+import pg from 'pg';
+import { checkLimit, decodeCursor, toPage } from './page-cursor.js';
+import type {
+  CreateOrderResult,
+  ListOrdersFilter,
+  ListSagasFilter,
+  OrderPatch,
+  OrderRecord,
+  OutboxEntry,
+  Page,
+  SagaCommit,
+  SagaRecord,
+  SagaStore,
+  SagaSummaryRecord,
+  StartCancellationResult,
+} from './saga-store.js';
+
+export interface PostgresSagaStoreOptions {
+  /** Pool size; default 10. */
+  maxConnections?: number;
+}
+
+type Row = Record<string, unknown>;
+
+const ORDER_COLUMNS = [
+  'order_id',
+  'saga_id',
+  'active_saga_id',
+  'saga_status',
+  'cancellation_saga_id',
+  'status',
+  'customer_id',
+  'customer_email',
+  'currency',
+  'items',
+  'lines',
+  'total_cents',
+  'reason',
+  'idempotency_key',
+  'request_hash',
+  'created_at',
+  'updated_at',
+] as const;
+
+const SAGA_SUMMARY_COLUMNS = [
+  'saga_id',
+  'type',
+  'definition_version',
+  'order_id',
+  'status',
+  'state',
+  'version',
+  'awaiting_command_id',
+  'deadline_at',
+  'created_at',
+  'updated_at',
+] as const;
+
+const SAGA_COLUMNS = [...SAGA_SUMMARY_COLUMNS, 'snapshot', 'timeline'] as const;
+
+/** SQL casts for inserting a saga through `INSERT ... SELECT`, where parameters get no type from the target. */
+const SAGA_CASTS: Record<(typeof SAGA_COLUMNS)[number], string> = {
+  saga_id: 'text',
+  type: 'text',
+  definition_version: 'integer',
+  order_id: 'text',
+  status: 'text',
+  state: 'text',
+  version: 'integer',
+  awaiting_command_id: 'text',
+  deadline_at: 'timestamptz',
+  created_at: 'timestamptz',
+  updated_at: 'timestamptz',
+  snapshot: 'jsonb',
+  timeline: 'jsonb',
+};
+
+const ORDER_PATCH_COLUMNS: Record<keyof OrderPatch, { column: string; json?: true }> = {
+  status: { column: 'status' },
+  sagaStatus: { column: 'saga_status' },
+  activeSagaId: { column: 'active_saga_id' },
+  lines: { column: 'lines', json: true },
+  totalCents: { column: 'total_cents' },
+  reason: { column: 'reason' },
+};
+
+/** jsonb parameter: SQL NULL for null, so that nullable jsonb columns hold NULL rather than JSON `null`. */
+const jsonOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+
+const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * The saga store on PostgreSQL: orders, sagas (snapshot and timeline as JSONB) and the outbox in three
+ * tables. Every write is a single statement (data-modifying CTEs), so it is atomic and costs one round trip.
+ *
+ * The URL is `postgres://…` with an optional `?schema=NAME`: every table is qualified with that schema,
+ * which `init()` creates when missing.
+ */
+export class PostgresSagaStore implements SagaStore {
+  private readonly pool: pg.Pool;
+  private readonly schema: string | null;
+  private readonly orders: string;
+  private readonly sagas: string;
+  private readonly outbox: string;
+  private closed = false;
+
+  constructor(
+    url: string,
+    private readonly logger: Logger,
+    options: PostgresSagaStoreOptions = {},
+  ) {
+    const parsed = new URL(url);
+    this.schema = parsed.searchParams.get('schema') || null;
+    parsed.searchParams.delete('schema');
+    const prefix = this.schema ? `${quoteIdent(this.schema)}.` : '';
+    this.orders = `${prefix}orders`;
+    this.sagas = `${prefix}sagas`;
+    this.outbox = `${prefix}outbox`;
+    this.pool = new pg.Pool({ connectionString: parsed.toString(), max: options.maxConnections ?? 10 });
+    // An idle client losing its server emits on the pool; without a listener that would end the process.
+    this.pool.on('error', (error) => this.logger.warn('postgres idle client error', { error: error.message }));
+  }
+
+  async init(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Two processes starting together would otherwise race on CREATE TABLE IF NOT EXISTS (duplicate pg_type).
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sagaflow.saga-store:${this.schema ?? ''}`]);
+      if (this.schema) {
+        // Checked first: CREATE SCHEMA IF NOT EXISTS needs the database's CREATE privilege even when it exists.
+        const found = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
+        if (found.rowCount === 0) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
+      }
+      await client.query(this.ddl());
+      await client.query('COMMIT');
+      this.logger.debug('saga store ready', { store: 'postgres', schema: this.schema ?? undefined });
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private ddl(): string {
+    return `
+      CREATE TABLE IF NOT EXISTS ${this.orders} (
+        order_id text PRIMARY KEY,
+        saga_id text NOT NULL,
+        active_saga_id text NOT NULL,
+        saga_status text NOT NULL,
+        cancellation_saga_id text,
+        status text NOT NULL,
+        customer_id text NOT NULL,
+        customer_email text NOT NULL,
+        currency text NOT NULL,
+        items jsonb NOT NULL,
+        lines jsonb,
+        total_cents bigint,
+        reason text,
+        idempotency_key text,
+        request_hash text,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+      CREATE UNIQUE INDEX IF NOT EXISTS orders_idempotency_key ON ${this.orders} (idempotency_key)
+        WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX IF NOT EXISTS orders_created ON ${this.orders} (created_at DESC, order_id DESC);
+      CREATE INDEX IF NOT EXISTS orders_status_created ON ${this.orders} (status, created_at DESC, order_id DESC);
+      CREATE INDEX IF NOT EXISTS orders_customer_created ON ${this.orders} (customer_id, created_at DESC, order_id DESC);
+
+      CREATE TABLE IF NOT EXISTS ${this.sagas} (
+        saga_id text PRIMARY KEY,
+        type text NOT NULL,
+        definition_version integer NOT NULL,
+        order_id text NOT NULL,
+        status text NOT NULL,
+        state text NOT NULL,
+        version integer NOT NULL,
+        awaiting_command_id text,
+        deadline_at timestamptz,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        snapshot jsonb NOT NULL,
+        timeline jsonb NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS sagas_status_created ON ${this.sagas} (status, created_at DESC, saga_id DESC);
+      CREATE INDEX IF NOT EXISTS sagas_created ON ${this.sagas} (created_at DESC, saga_id DESC);
+      CREATE INDEX IF NOT EXISTS sagas_deadline ON ${this.sagas} (deadline_at) WHERE deadline_at IS NOT NULL;
+      CREATE INDEX IF NOT EXISTS sagas_order ON ${this.sagas} (order_id);
+
+      CREATE TABLE IF NOT EXISTS ${this.outbox} (
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        message_id text PRIMARY KEY,
+        saga_id text NOT NULL,
+        exchange text NOT NULL,
+        routing_key text NOT NULL,
+        message jsonb NOT NULL,
+        created_at timestamptz NOT NULL,
+        sent_at timestamptz
+      );
+      CREATE INDEX IF NOT EXISTS outbox_unsent ON ${this.outbox} (created_at, seq) WHERE sent_at IS NULL;
+    `;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async createOrder(order: OrderRecord, saga: SagaRecord, outbox: OutboxEntry[]): Promise<CreateOrderResult> {
+    const params: unknown[] = [];
+    const orderValues = this.orderValues(order, params);
+    const sql = `
+      WITH o AS (
+        INSERT INTO ${this.orders} (${ORDER_COLUMNS.join(', ')}) VALUES (${orderValues})
+        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+        RETURNING order_id
+      ), s AS (
+        INSERT INTO ${this.sagas} (${SAGA_COLUMNS.join(', ')}) SELECT ${this.sagaValues(saga, params)} FROM o
+        RETURNING saga_id
+      )${this.outboxInsert('s', outbox, params)}
+      SELECT count(*)::int AS n FROM o`;
+    // A second pass only if the key's holder vanished between our insert giving way and our read.
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.pool.query<{ n: number }>(sql, params);
+      if (result.rows[0]!.n === 1) return { created: true };
+      // ON CONFLICT waited for the key's holder to commit, so a fresh statement sees it.
+      const existing = await this.getOrderByIdempotencyKey(order.idempotencyKey!);
+      if (existing) return { created: false, existing };
+      if (attempt === 3) throw new SagaflowError('store_conflict', `idempotency key ${order.idempotencyKey} is contended`);
+    }
+  }
+
+  async startCancellation(orderId: string, saga: SagaRecord, outbox: OutboxEntry[]): Promise<StartCancellationResult> {
+    if (saga.orderId !== orderId) {
+      throw SagaflowError.nonRetryable('invalid_cancellation', `saga ${saga.sagaId} belongs to order ${saga.orderId}`);
+    }
+    const params: unknown[] = [orderId, saga.sagaId, saga.status, saga.createdAt];
+    const sql = `
+      WITH o AS (
+        UPDATE ${this.orders} SET cancellation_saga_id = $2, active_saga_id = $2, saga_status = $3, updated_at = $4
+        WHERE order_id = $1 AND status = 'CONFIRMED' AND cancellation_saga_id IS NULL
+        RETURNING order_id
+      ), s AS (
+        INSERT INTO ${this.sagas} (${SAGA_COLUMNS.join(', ')}) SELECT ${this.sagaValues(saga, params)} FROM o
+        RETURNING saga_id
+      )${this.outboxInsert('s', outbox, params)}
+      SELECT count(*)::int AS n FROM o`;
+    const result = await this.pool.query<{ n: number }>(sql, params);
+    if (result.rows[0]!.n === 1) return { started: true };
+    const order = await this.getOrder(orderId);
+    if (!order) return { started: false, reason: 'not_found', order: null };
+    // A cancelled order is not "being cancelled" any more, even though it keeps its cancellation saga id.
+    if (order.status !== 'CONFIRMED') return { started: false, reason: 'not_confirmed', order };
+    return { started: false, reason: 'already_cancelling', order };
+  }
+
+  async commitSaga(commit: SagaCommit): Promise<boolean> {
+    const { saga, expectedVersion } = commit;
+    if (saga.version !== expectedVersion + 1) {
+      throw SagaflowError.nonRetryable(
+        'invalid_commit',
+        `saga ${saga.sagaId}: version ${saga.version} does not follow ${expectedVersion}`,
+      );
+    }
+    const params: unknown[] = [
+      saga.sagaId,
+      expectedVersion,
+      saga.version,
+      saga.status,
+      saga.state,
+      JSON.stringify(saga.snapshot),
+      saga.awaitingCommandId,
+      saga.deadlineAt,
+      JSON.stringify(commit.newEntries),
+      saga.updatedAt,
+    ];
+    let sql = `
+      WITH s AS (
+        UPDATE ${this.sagas} SET version = $3, status = $4, state = $5, snapshot = $6::jsonb,
+          awaiting_command_id = $7, deadline_at = $8, timeline = timeline || $9::jsonb, updated_at = $10
+        WHERE saga_id = $1 AND version = $2
+        RETURNING order_id
+      )${this.outboxInsert('s', commit.outbox, params)}`;
+    const patch = Object.entries(commit.orderPatch ?? {}).filter(([, value]) => value !== undefined);
+    if (patch.length > 0) {
+      const sets = patch.map(([key, value]) => {
+        const { column, json } = ORDER_PATCH_COLUMNS[key as keyof OrderPatch];
+        params.push(json ? jsonOrNull(value) : value);
+        return `${column} = $${params.length}${json ? '::jsonb' : ''}`;
+      });
+      sql += `, p AS (
+        UPDATE ${this.orders} AS o SET ${sets.join(', ')}, updated_at = $10 FROM s WHERE o.order_id = s.order_id
+      )`;
+    }
+    sql += ' SELECT count(*)::int AS n FROM s';
+    const result = await this.pool.query<{ n: number }>(sql, params);
+    return result.rows[0]!.n === 1;
+  }
+
+  async getSaga(sagaId: string): Promise<SagaRecord | null> {
+    const result = await this.pool.query(`SELECT ${SAGA_COLUMNS.join(', ')} FROM ${this.sagas} WHERE saga_id = $1`, [
+      sagaId,
+    ]);
+    return result.rows[0] ? toSaga(result.rows[0]) : null;
+  }
+
+  async getOrder(orderId: string): Promise<OrderRecord | null> {
+    const result = await this.pool.query(`SELECT ${ORDER_COLUMNS.join(', ')} FROM ${this.orders} WHERE order_id = $1`, [
+      orderId,
+    ]);
+    return result.rows[0] ? toOrder(result.rows[0]) : null;
+  }
+
+  async getOrderByIdempotencyKey(key: string): Promise<OrderRecord | null> {
+    const result = await this.pool.query(
+      `SELECT ${ORDER_COLUMNS.join(', ')} FROM ${this.orders} WHERE idempotency_key = $1`,
+      [key],
+    );
+    return result.rows[0] ? toOrder(result.rows[0]) : null;
+  }
+
+  async listOrders(filter: ListOrdersFilter): Promise<Page<OrderRecord>> {
+    const limit = checkLimit(filter.limit);
+    const { where, params } = pageWhere('order_id', filter.cursor, [
+      ['status', filter.status],
+      ['customer_id', filter.customerId],
+    ]);
+    params.push(limit + 1);
+    const result = await this.pool.query(
+      `SELECT ${ORDER_COLUMNS.join(', ')} FROM ${this.orders} ${where}
+       ORDER BY created_at DESC, order_id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return toPage(result.rows.map(toOrder), limit, (o) => ({ createdAt: o.createdAt, id: o.orderId }));
+  }
+
+  async listSagas(filter: ListSagasFilter): Promise<Page<SagaSummaryRecord>> {
+    const limit = checkLimit(filter.limit);
+    const { where, params } = pageWhere('saga_id', filter.cursor, [
+      ['status', filter.status],
+      ['type', filter.type],
+    ]);
+    params.push(limit + 1);
+    const result = await this.pool.query(
+      `SELECT ${SAGA_SUMMARY_COLUMNS.join(', ')} FROM ${this.sagas} ${where}
+       ORDER BY created_at DESC, saga_id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return toPage(result.rows.map(toSagaSummary), limit, (s) => ({ createdAt: s.createdAt, id: s.sagaId }));
+  }
+
+  async findDue(now: Date, limit: number): Promise<SagaRecord[]> {
+    const result = await this.pool.query(
+      `SELECT ${SAGA_COLUMNS.join(', ')} FROM ${this.sagas}
+       WHERE deadline_at IS NOT NULL AND deadline_at <= $1 ORDER BY deadline_at, saga_id LIMIT $2`,
+      [now, limit],
+    );
+    return result.rows.map(toSaga);
+  }
+
+  async unsentOutbox(createdBefore: Date, limit: number): Promise<OutboxEntry[]> {
+    const result = await this.pool.query(
+      `SELECT message_id, saga_id, exchange, routing_key, message, created_at FROM ${this.outbox}
+       WHERE sent_at IS NULL AND created_at <= $1 ORDER BY created_at, seq LIMIT $2`,
+      [createdBefore, limit],
+    );
+    return result.rows.map((row: Row) => ({
+      messageId: row.message_id as string,
+      sagaId: row.saga_id as string,
+      exchange: row.exchange as string,
+      routingKey: row.routing_key as string,
+      message: row.message as OutboxEntry['message'],
+      createdAt: row.created_at as Date,
+    }));
+  }
+
+  async markSent(messageIds: string[]): Promise<void> {
+    if (messageIds.length === 0) return;
+    await this.pool.query(
+      `UPDATE ${this.outbox} SET sent_at = now() WHERE message_id = ANY($1::text[]) AND sent_at IS NULL`,
+      [messageIds],
+    );
+  }
+
+  async countUnsent(): Promise<number> {
+    const result = await this.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${this.outbox} WHERE sent_at IS NULL`,
+    );
+    return result.rows[0]!.n;
+  }
+
+  async countSagasByStatus(): Promise<Partial<Record<SagaStatus, number>>> {
+    const result = await this.pool.query<{ status: SagaStatus; n: number }>(
+      `SELECT status, count(*)::int AS n FROM ${this.sagas} GROUP BY status`,
+    );
+    return Object.fromEntries(result.rows.map((row) => [row.status, row.n]));
+  }
+
+  /** Pushes the order's values onto `params` and returns their placeholders. */
+  private orderValues(order: OrderRecord, params: unknown[]): string {
+    const values: Record<(typeof ORDER_COLUMNS)[number], unknown> = {
+      order_id: order.orderId,
+      saga_id: order.sagaId,
+      active_saga_id: order.activeSagaId,
+      saga_status: order.sagaStatus,
+      cancellation_saga_id: order.cancellationSagaId,
+      status: order.status,
+      customer_id: order.customerId,
+      customer_email: order.customerEmail,
+      currency: order.currency,
+      items: JSON.stringify(order.items),
+      lines: jsonOrNull(order.lines),
+      total_cents: order.totalCents,
+      reason: order.reason,
+      idempotency_key: order.idempotencyKey,
+      request_hash: order.requestHash,
+      created_at: order.createdAt,
+      updated_at: order.updatedAt,
+    };
+    return ORDER_COLUMNS.map((column) => {
+      params.push(values[column]);
+      return `$${params.length}`;
+    }).join(', ');
+  }
+
+  /** Pushes the saga's values onto `params` and returns a typed select list for `INSERT ... SELECT`. */
+  private sagaValues(saga: SagaRecord, params: unknown[]): string {
+    const values: Record<(typeof SAGA_COLUMNS)[number], unknown> = {
+      saga_id: saga.sagaId,
+      type: saga.type,
+      definition_version: saga.definitionVersion,
+      order_id: saga.orderId,
+      status: saga.status,
+      state: saga.state,
+      version: saga.version,
+      awaiting_command_id: saga.awaitingCommandId,
+      deadline_at: saga.deadlineAt,
+      created_at: saga.createdAt,
+      updated_at: saga.updatedAt,
+      snapshot: JSON.stringify(saga.snapshot),
+      timeline: JSON.stringify(saga.timeline),
+    };
+    return SAGA_COLUMNS.map((column) => {
+      params.push(values[column]);
+      return `$${params.length}::${SAGA_CASTS[column]}`;
+    }).join(', ');
+  }
+
+  /**
+   * A CTE that inserts the entries once the CTE `after` yielded a row. An entry whose id is already in the
+   * outbox is queued again: putting a message in the outbox means "make sure it is published".
+   */
+  private outboxInsert(after: string, outbox: OutboxEntry[], params: unknown[]): string {
+    if (outbox.length === 0) return '';
+    params.push(
+      JSON.stringify(
+        outbox.map((entry) => ({
+          message_id: entry.messageId,
+          saga_id: entry.sagaId,
+          exchange: entry.exchange,
+          routing_key: entry.routingKey,
+          message: entry.message,
+          created_at: entry.createdAt.toISOString(),
+        })),
+      ),
+    );
+    return `, ob AS (
+        INSERT INTO ${this.outbox} (message_id, saga_id, exchange, routing_key, message, created_at)
+        SELECT x.message_id, x.saga_id, x.exchange, x.routing_key, x.message, x.created_at
+        FROM ${after} CROSS JOIN jsonb_to_recordset($${params.length}::jsonb)
+          AS x(message_id text, saga_id text, exchange text, routing_key text, message jsonb, created_at timestamptz)
+        ON CONFLICT (message_id) DO UPDATE SET saga_id = EXCLUDED.saga_id, exchange = EXCLUDED.exchange,
+          routing_key = EXCLUDED.routing_key, message = EXCLUDED.message, created_at = EXCLUDED.created_at,
+          sent_at = NULL
+      )`;
+  }
+}
+
+/** WHERE clause for a newest-first page: equality filters plus "after the cursor's key". */
+function pageWhere(
+  idColumn: string,
+  cursor: string | undefined,
+  filters: [column: string, value: string | undefined][],
+): { where: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const conditions: string[] = [];
+  for (const [column, value] of filters) {
+    if (value === undefined) continue;
+    params.push(value);
+    conditions.push(`${column} = $${params.length}`);
+  }
+  if (cursor !== undefined) {
+    const key = decodeCursor(cursor);
+    params.push(key.createdAt, key.id);
+    conditions.push(`(created_at, ${idColumn}) < ($${params.length - 1}::timestamptz, $${params.length}::text)`);
+  }
+  return { where: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
+function toOrder(row: Row): OrderRecord {
+  return {
+    orderId: row.order_id as string,
+    sagaId: row.saga_id as string,
+    activeSagaId: row.active_saga_id as string,
+    sagaStatus: row.saga_status as OrderRecord['sagaStatus'],
+    cancellationSagaId: row.cancellation_saga_id as string | null,
+    status: row.status as OrderRecord['status'],
+    customerId: row.customer_id as string,
+    customerEmail: row.customer_email as string,
+    currency: row.currency as string,
+    items: row.items as OrderRecord['items'],
+    lines: row.lines as OrderRecord['lines'],
+    // bigint arrives as a string; cents stay far below 2^53.
+    totalCents: row.total_cents === null ? null : Number(row.total_cents),
+    reason: row.reason as string | null,
+    idempotencyKey: row.idempotency_key as string | null,
+    requestHash: row.request_hash as string | null,
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+  };
+}
+
+function toSagaSummary(row: Row): SagaSummaryRecord {
+  return {
+    sagaId: row.saga_id as string,
+    type: row.type as SagaRecord['type'],
+    definitionVersion: row.definition_version as number,
+    orderId: row.order_id as string,
+    status: row.status as SagaRecord['status'],
+    state: row.state as string,
+    version: row.version as number,
+    awaitingCommandId: row.awaiting_command_id as string | null,
+    deadlineAt: row.deadline_at as Date | null,
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+  };
+}
+
+function toSaga(row: Row): SagaRecord {
+  return { ...toSagaSummary(row), snapshot: row.snapshot, timeline: row.timeline as SagaRecord['timeline'] };
+}

@@ -1,0 +1,163 @@
+import type {
+  Message,
+  OrderLine,
+  OrderStatus,
+  PricedLine,
+  SagaStatus,
+  SagaType,
+  TimelineEntry,
+} from '@sagaflow/contracts';
+
+export interface SagaRecord {
+  sagaId: string;
+  type: SagaType;
+  /** The machine version the saga started on; it runs on that version until it ends. */
+  definitionVersion: number;
+  orderId: string;
+  status: SagaStatus;
+  /** The machine's state value, dotted (`charging`, `compensation.releasing`). */
+  state: string;
+  /** The machine's persisted snapshot (JSON). */
+  snapshot: unknown;
+  /** Incremented by every commit; a commit names the version it read. */
+  version: number;
+  /** The command the saga waits for a reply to, if any. */
+  awaitingCommandId: string | null;
+  /** When the awaited step times out; null when nothing is awaited or the saga is stalled. */
+  deadlineAt: Date | null;
+  timeline: TimelineEntry[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type SagaSummaryRecord = Omit<SagaRecord, 'snapshot' | 'timeline'>;
+
+export interface OrderRecord {
+  orderId: string;
+  /** The order saga. */
+  sagaId: string;
+  /** The saga acting on the order now (the order saga, or its cancellation saga). */
+  activeSagaId: string;
+  sagaStatus: SagaStatus;
+  cancellationSagaId: string | null;
+  status: OrderStatus;
+  customerId: string;
+  customerEmail: string;
+  currency: string;
+  items: OrderLine[];
+  lines: PricedLine[] | null;
+  totalCents: number | null;
+  reason: string | null;
+  idempotencyKey: string | null;
+  /** Hash of the request body, to tell a replay of the same request from a reused key. */
+  requestHash: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A message waiting in the outbox; `messageId` is its key. */
+export interface OutboxEntry {
+  messageId: string;
+  sagaId: string;
+  exchange: string;
+  routingKey: string;
+  message: Message;
+  createdAt: Date;
+}
+
+export type OrderPatch = Partial<
+  Pick<OrderRecord, 'status' | 'sagaStatus' | 'activeSagaId' | 'lines' | 'totalCents' | 'reason'>
+>;
+
+/** One atomic write: the saga's new state, its new timeline entries, commands to send, the order's change. */
+export interface SagaCommit {
+  /** The saga as it is after the change; `saga.version` must be `expectedVersion + 1`. */
+  saga: SagaRecord;
+  expectedVersion: number;
+  /** Entries appended to the timeline by this change (already in `saga.timeline`). */
+  newEntries: TimelineEntry[];
+  outbox: OutboxEntry[];
+  orderPatch: OrderPatch | null;
+}
+
+export type CreateOrderResult = { created: true } | { created: false; existing: OrderRecord };
+
+export type StartCancellationResult =
+  | { started: true }
+  | { started: false; reason: 'not_found' | 'not_confirmed' | 'already_cancelling'; order: OrderRecord | null };
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque cursor for the next page, null on the last. */
+  next: string | null;
+}
+
+export interface ListOrdersFilter {
+  status?: OrderStatus;
+  customerId?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface ListSagasFilter {
+  status?: SagaStatus;
+  type?: SagaType;
+  limit: number;
+  cursor?: string;
+}
+
+/**
+ * Where the orchestrator keeps orders, sagas and the outbox. Every write that changes a saga is one
+ * atomic, version-checked write together with its outbox entries and its order change.
+ * Implemented for MongoDB (typegoose; needs a replica set for transactions) and PostgreSQL (JSONB).
+ */
+export interface SagaStore {
+  /** Creates collections/tables and indexes; safe to call again. */
+  init(): Promise<void>;
+  close(): Promise<void>;
+  /** Throws when the store does not answer. */
+  ping(): Promise<void>;
+
+  /**
+   * Inserts a new order with its saga and first commands. When `order.idempotencyKey` is taken,
+   * inserts nothing and returns the order that holds it (concurrent duplicates give one order).
+   */
+  createOrder(order: OrderRecord, saga: SagaRecord, outbox: OutboxEntry[]): Promise<CreateOrderResult>;
+
+  /**
+   * Starts a cancellation saga for a CONFIRMED order that has none yet: sets the order's
+   * `cancellationSagaId`, `activeSagaId`, `sagaStatus` and inserts the saga and its outbox, atomically.
+   * Refusals: `not_found`; `not_confirmed` when the order is not CONFIRMED (also once a cancellation has
+   * cancelled it); `already_cancelling` when it is CONFIRMED and a cancellation saga is under way.
+   * Throws a non-retryable `invalid_cancellation` error when `saga.orderId` is not `orderId`.
+   */
+  startCancellation(orderId: string, saga: SagaRecord, outbox: OutboxEntry[]): Promise<StartCancellationResult>;
+
+  /**
+   * Applies a commit if the saga is still at `expectedVersion`; false on a version conflict (then nothing
+   * is written). An outbox entry whose `messageId` is already in the outbox is queued again (unsent).
+   * Throws a non-retryable `invalid_commit` error when `saga.version` is not `expectedVersion + 1`.
+   */
+  commitSaga(commit: SagaCommit): Promise<boolean>;
+
+  getSaga(sagaId: string): Promise<SagaRecord | null>;
+  getOrder(orderId: string): Promise<OrderRecord | null>;
+  getOrderByIdempotencyKey(key: string): Promise<OrderRecord | null>;
+  /**
+   * Newest first (createdAt, then id). `limit` is 1 to 1000; a bad limit or a cursor this store did not
+   * make throws a non-retryable `invalid_limit` / `invalid_cursor` error.
+   */
+  listOrders(filter: ListOrdersFilter): Promise<Page<OrderRecord>>;
+  /** Newest first (createdAt, then id); without snapshot and timeline. */
+  listSagas(filter: ListSagasFilter): Promise<Page<SagaSummaryRecord>>;
+
+  /** Sagas whose `deadlineAt` is at or before `now`, oldest deadline first. */
+  findDue(now: Date, limit: number): Promise<SagaRecord[]>;
+
+  /** Outbox entries not yet marked sent and created at or before `createdBefore`, oldest first. */
+  unsentOutbox(createdBefore: Date, limit: number): Promise<OutboxEntry[]>;
+  /** Marks entries sent (published and confirmed); unknown ids are ignored. */
+  markSent(messageIds: string[]): Promise<void>;
+  countUnsent(): Promise<number>;
+  countSagasByStatus(): Promise<Partial<Record<SagaStatus, number>>>;
+}

@@ -1,0 +1,110 @@
+import { expect } from 'chai';
+import type { Orchestrator } from '../../src/orchestrator.js';
+import { ScriptedParticipants } from '../support/scripted-participants.js';
+import { http, orderRequest, TestStack } from '../support/test-stack.js';
+
+describe('HTTP API: bad input gets a 4xx with a reason', function () {
+  this.timeout(20_000);
+  let stack: TestStack;
+  let orchestrator: Orchestrator;
+  let participants: ScriptedParticipants;
+
+  before(async () => {
+    stack = await TestStack.create();
+    participants = await ScriptedParticipants.start(stack.vhost.url);
+    orchestrator = await stack.orchestrator({ apiToken: 'sesame' });
+  });
+
+  after(async () => {
+    await participants.stop();
+    await stack.cleanup();
+  });
+
+  const auth = { authorization: 'Bearer sesame' };
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    http(orchestrator.url, 'POST', '/orders', body, { ...auth, ...headers });
+
+  it('rejects an invalid order with every issue', async () => {
+    const res = await post(orderRequest({ currency: 'euro', items: [], extra: true }));
+    expect(res.status).to.equal(400);
+    expect(res.body.error).to.equal('validation_failed');
+    const messages = res.body.details.map((d: { path: string; message: string }) => `${d.path} ${d.message}`).join('\n');
+    expect(messages).to.match(/unknown field 'extra'/).and.match(/\/currency/).and.match(/\/items/);
+  });
+
+  it('rejects malformed JSON, other media types and oversized bodies', async () => {
+    expect((await post('{"customerId":')).body.error).to.equal('invalid_json');
+    const form = await http(orchestrator.url, 'POST', '/orders', undefined, auth);
+    expect(form.status).to.equal(400);
+    const text = await fetch(`${orchestrator.url}/orders`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'text/plain' },
+      body: 'hello',
+    });
+    expect(text.status).to.equal(415);
+    const big = await post(orderRequest({ customerId: 'x'.repeat(100_000) }));
+    expect(big.status).to.equal(413);
+  });
+
+  it('requires the bearer token on mutating routes only', async () => {
+    const res = await http(orchestrator.url, 'POST', '/orders', orderRequest());
+    expect(res.status).to.equal(401);
+    expect((await http(orchestrator.url, 'POST', '/orders', orderRequest(), { authorization: 'Bearer nope' })).status).to.equal(401);
+    expect((await http(orchestrator.url, 'POST', '/sagas/x/retry')).status).to.equal(401);
+    expect((await http(orchestrator.url, 'GET', '/orders')).status).to.equal(200);
+  });
+
+  it('answers 404 for unknown orders, sagas and routes, 409 for a refused action', async () => {
+    expect((await http(orchestrator.url, 'GET', '/orders/nope')).status).to.equal(404);
+    expect((await http(orchestrator.url, 'GET', '/sagas/nope')).status).to.equal(404);
+    expect((await http(orchestrator.url, 'GET', '/nowhere')).body.error).to.equal('not_found');
+    expect((await http(orchestrator.url, 'POST', '/sagas/nope/compensate', undefined, auth)).status).to.equal(404);
+    const { body } = await post(orderRequest());
+    const cancel = await http(orchestrator.url, 'POST', `/orders/${body.orderId}/cancel`, undefined, auth);
+    expect(cancel.status).to.equal(409);
+    expect(cancel.body.error).to.equal('order_not_confirmed');
+  });
+
+  it('validates list queries', async () => {
+    expect((await http(orchestrator.url, 'GET', '/orders?limit=0')).status).to.equal(400);
+    expect((await http(orchestrator.url, 'GET', '/orders?status=LOST')).status).to.equal(400);
+    expect((await http(orchestrator.url, 'GET', '/sagas?bogus=1')).status).to.equal(400);
+    expect((await http(orchestrator.url, 'GET', '/sagas?limit=2&type=order')).status).to.equal(200);
+  });
+
+  it('makes concurrent requests with one Idempotency-Key a single order', async () => {
+    const key = `key-${Date.now()}`;
+    const results = await Promise.all(Array.from({ length: 10 }, () => post(orderRequest(), { 'idempotency-key': key })));
+    expect(results.map((r) => r.status)).to.deep.equal(Array(10).fill(202));
+    expect(new Set(results.map((r) => r.body.orderId)).size).to.equal(1);
+    const reused = await post(orderRequest({ customerId: 'someone-else' }), { 'idempotency-key': key });
+    expect(reused.status).to.equal(409);
+    expect(reused.body.error).to.equal('idempotency_key_reused');
+  });
+
+  it('pages orders newest first', async () => {
+    const customerId = `pager-${Date.now()}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await post(orderRequest({ customerId }))).body.orderId);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { items: { orderId: string }[]; next: string | null } } = await http(
+        orchestrator.url,
+        'GET',
+        `/orders?customerId=${customerId}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      seen.push(...page.body.items.map((o) => o.orderId));
+      cursor = page.body.next;
+    } while (cursor);
+    expect(seen).to.deep.equal(ids.reverse());
+  });
+
+  it('reports health, readiness and metrics', async () => {
+    expect((await http(orchestrator.url, 'GET', '/healthz')).status).to.equal(200);
+    const ready = await http(orchestrator.url, 'GET', '/readyz');
+    expect(ready.body).to.deep.equal({ status: 'ready', broker: 'ok', store: 'ok' });
+    const metrics = await http(orchestrator.url, 'GET', '/metrics');
+    expect(metrics.body).to.include('sagaflow_sagas_started_total').and.include('sagaflow_outbox_pending');
+  });
+});

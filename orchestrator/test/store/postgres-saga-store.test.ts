@@ -1,0 +1,73 @@
+import { silentLogger } from '@sagaflow/contracts';
+import { createTestSchema } from '@sagaflow/contracts/testing';
+import { expect } from 'chai';
+import pg from 'pg';
+import { PostgresSagaStore } from '../../src/store/postgres-saga-store.js';
+import { describeSagaStoreContract } from './saga-store-contract.js';
+import { orderFixture } from './store-fixtures.js';
+
+describeSagaStoreContract('PostgreSQL', async () => {
+  const schema = await createTestSchema('saga_store');
+  const store = new PostgresSagaStore(schema.url, silentLogger());
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await schema.drop();
+    },
+  };
+});
+
+describe('PostgresSagaStore', function () {
+  it('creates its schema and tables when two processes start at once', async function () {
+    // A schema that does not exist yet: both stores must create it and its tables without tripping on each other.
+    const schema = await createTestSchema('saga_store');
+    await schema.drop();
+    const stores = [0, 1].map(() => new PostgresSagaStore(schema.url, silentLogger()));
+    try {
+      await Promise.all(stores.map((s) => s.init()));
+      const { order, saga, outbox } = orderFixture();
+      expect(await stores[0]!.createOrder(order, saga, outbox)).to.deep.equal({ created: true });
+      expect(await stores[1]!.getOrder(order.orderId)).to.deep.equal(order);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+      await schema.drop();
+    }
+  });
+
+  it('keeps its tables inside the schema named in the URL', async function () {
+    const schema = await createTestSchema('saga_store');
+    const store = new PostgresSagaStore(schema.url, silentLogger());
+    const base = new URL(schema.url);
+    base.searchParams.delete('schema');
+    const client = new pg.Client({ connectionString: base.toString() });
+    await client.connect();
+    try {
+      await store.init();
+      const tables = await client.query<{ table_name: string }>(
+        'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
+        [schema.name],
+      );
+      expect(tables.rows.map((r) => r.table_name)).to.deep.equal(['orders', 'outbox', 'sagas']);
+    } finally {
+      await client.end();
+      await store.close();
+      await schema.drop();
+    }
+  });
+
+  it('fails ping once closed, and close is idempotent', async function () {
+    const schema = await createTestSchema('saga_store');
+    const store = new PostgresSagaStore(schema.url, silentLogger());
+    try {
+      await store.ping();
+      await store.close();
+      await store.close();
+      let error: unknown;
+      await store.ping().catch((e: unknown) => (error = e));
+      expect(error).to.be.instanceOf(Error);
+    } finally {
+      await schema.drop();
+    }
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * @sagaflow/participants — the inventory, payment and notification services and the kit they share:
+ * consume a command, run its effect once (effect, reply and inbox entry in one transaction), reply.
+ * Each service exports `start…(config)` returning `{ port, stop() }`; `main.ts` runs one from the environment.
+ */
+export { startInventory, crossedBelow, type InventoryConfig } from './inventory/inventory-service.js';
+export { startPayment, DEFAULT_PAYMENT_LIMIT_CENTS, type PaymentConfig } from './payment/payment-service.js';
+export { startNotification, type NotificationConfig } from './notification/notification-service.js';
+export { LogMailSender, SmtpMailSender, type MailSender, type OutgoingMail } from './notification/mail-sender.js';
+export { renderNotification, type RenderedMail } from './notification/templates.js';
+export { gatewayVerdict, DECLINED_TOKEN } from './payment/payment-gateway.js';
+export { DEMO_CATALOGUE } from './inventory/demo-catalogue.js';
+export { openInventoryStore } from './inventory/open-inventory-store.js';
+export { openPaymentStore } from './payment/open-payment-store.js';
+export { openNotificationStore } from './notification/open-notification-store.js';
+export type {
+  InventoryStore,
+  ProductSeed,
+  Reservation,
+  ReservationState,
+  StockChange,
+} from './inventory/inventory-store.js';
+export type { PaymentStore } from './payment/payment-store.js';
+export type { NotificationStore, SentNotification } from './notification/notification-store.js';
+export {
+  startParticipantService,
+  type ParticipantConfig,
+  type ParticipantServiceOptions,
+  type ServiceHandle,
+  type ServiceParts,
+} from './kit/participant-service.js';
+export { Participant, type CommandHandler, type CommandHandlers, type ParticipantOptions } from './kit/participant.js';
+export { FaultInjector, type FaultSettings } from './kit/faults.js';
+export { ParticipantMetrics } from './kit/metrics.js';
+export { createServiceApp, listen, validated, type HttpServer, type ServiceAppOptions } from './kit/http-app.js';
+export {
+  RejectCommand,
+  type Execution,
+  type InboxKey,
+  type InboxReader,
+  type ReplyOf,
+  type ReplyPayload,
+  type StoredReply,
+} from './kit/inbox.js';
+export { storeKindOf, type StoreKind } from './kit/store-url.js';
+export {
+  configFromEnv,
+  ConfigError,
+  DEFAULT_PORTS,
+  DEFAULT_LOW_STOCK_THRESHOLD,
+  PARTICIPANTS,
+  type ParticipantName,
+  type ServiceConfig,
+} from './config.js';
+
+import type { ServiceConfig } from './config.js';
+import type { ServiceHandle } from './kit/participant-service.js';
+import { startInventory } from './inventory/inventory-service.js';
+import { startNotification } from './notification/notification-service.js';
+import { startPayment } from './payment/payment-service.js';
+
+/** Starts the participant a `configFromEnv` result names. */
+export function startService(service: ServiceConfig): Promise<ServiceHandle> {
+  switch (service.service) {
+    case 'inventory':
+      return startInventory(service.config);
+    case 'payment':
+      return startPayment(service.config);
+    case 'notification':
+      return startNotification(service.config);
+  }
+}

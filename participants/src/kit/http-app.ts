@@ -1,0 +1,121 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Response } from 'express';
+import { FaultsRequest, validator, type Logger, type Validator } from '@sagaflow/contracts';
+import type { FaultInjector } from './faults.js';
+import type { ParticipantMetrics } from './metrics.js';
+
+export interface ServiceAppOptions {
+  service: string;
+  logger: Logger;
+  metrics: ParticipantMetrics;
+  faults: FaultInjector;
+  /** The service's own routes. */
+  routes: (app: Express) => void;
+  bodyLimit?: string;
+}
+
+const checkFaults = validator(FaultsRequest);
+
+/** Checks a request part against its schema; on failure answers 400 and returns undefined. */
+export function validated<T>(check: Validator<T>, value: unknown, res: Response): T | undefined {
+  const result = check(value);
+  if (result.ok) return result.value;
+  res.status(400).json({ error: 'validation_failed', details: result.issues });
+  return undefined;
+}
+
+const hasBody = (headers: Record<string, string | string[] | undefined>): boolean =>
+  headers['transfer-encoding'] !== undefined ||
+  (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+
+const requireJson: RequestHandler = (req, res, next) => {
+  if (hasBody(req.headers) && !req.is(['application/json', '+json'])) {
+    res.status(415).json({ error: 'unsupported_media_type', message: 'send the body as application/json' });
+    return;
+  }
+  next();
+};
+
+const BODY_ERRORS: Record<string, { status: number; error: string }> = {
+  'entity.parse.failed': { status: 400, error: 'invalid_json' },
+  'entity.too.large': { status: 413, error: 'payload_too_large' },
+  'encoding.unsupported': { status: 415, error: 'unsupported_media_type' },
+  'charset.unsupported': { status: 415, error: 'unsupported_media_type' },
+  'entity.verify.failed': { status: 400, error: 'invalid_body' },
+  'request.aborted': { status: 400, error: 'request_aborted' },
+};
+
+/**
+ * The HTTP surface every participant shares: JSON bodies only (415 otherwise, 413 when too large),
+ * `GET /healthz`, `GET /metrics`, `GET|PUT /faults`, JSON 404s, and 4xx with a reason for bad input.
+ */
+export function createServiceApp(options: ServiceAppOptions): Express {
+  const { service, logger, metrics, faults } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requireJson);
+  app.use(express.json({ limit: options.bodyLimit ?? '100kb', type: ['application/json', '+json'] }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.get('/faults', (_req, res) => {
+    res.json(faults.current);
+  });
+  app.put('/faults', (req, res) => {
+    const request = validated(checkFaults, req.body, res);
+    if (!request) return;
+    const settings = faults.configure(request);
+    logger.warn('fault injection changed', { ...settings });
+    res.json(settings);
+  });
+
+  options.routes(app);
+
+  app.use((req, res) => {
+    res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });
+  });
+  const onError: ErrorRequestHandler = (error, req, res, _next) => {
+    const known = BODY_ERRORS[(error as { type?: string }).type ?? ''];
+    const status = known?.status ?? (error as { status?: number }).status;
+    if (res.headersSent) return;
+    if (status !== undefined && status >= 400 && status < 500) {
+      res.status(status).json({ error: known?.error ?? 'bad_request', message: (error as Error).message });
+      return;
+    }
+    logger.error('request failed', { method: req.method, path: req.path, error: (error as Error).message });
+    res.status(500).json({ error: 'internal_error', message: 'the request could not be served' });
+  };
+  app.use(onError);
+  return app;
+}
+
+export interface HttpServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function listen(app: Express, port: number, host?: string): Promise<HttpServer> {
+  const server: Server = app.listen(port, host ?? '0.0.0.0');
+  await Promise.race([
+    once(server, 'listening'),
+    once(server, 'error').then(([error]) => {
+      throw error;
+    }),
+  ]);
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), 5_000);
+      await closed;
+      clearTimeout(force);
+    },
+  };
+}

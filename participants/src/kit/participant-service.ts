@@ -1,0 +1,102 @@
+import { MessageBus, sagaflowTopology, silentLogger, type Logger, type Subscription } from '@sagaflow/contracts';
+import type { Express } from 'express';
+import { FaultInjector } from './faults.js';
+import { createServiceApp, listen, type HttpServer } from './http-app.js';
+import type { Closeable, InboxReader } from './inbox.js';
+import { ParticipantMetrics } from './metrics.js';
+import { Participant, type CommandHandlers } from './participant.js';
+
+/** What every participant needs to run. */
+export interface ParticipantConfig {
+  amqpUrl: string;
+  storeUrl: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  host?: string;
+  retryDelaysMs: number[];
+  /** Commands handled at once. */
+  prefetch?: number;
+  logger?: Logger;
+}
+
+export interface ServiceHandle {
+  readonly port: number;
+  readonly metrics: ParticipantMetrics;
+  stop(): Promise<void>;
+}
+
+export interface ServiceParts {
+  handlers: CommandHandlers;
+  routes: (app: Express) => void;
+  /** Consumers beyond the command queue (started after it, stopped with it). */
+  startConsumers?: () => Promise<Subscription[]>;
+}
+
+export interface ParticipantServiceOptions {
+  service: string;
+  queue: string;
+  config: ParticipantConfig;
+  store: InboxReader & Closeable;
+  build: (bus: MessageBus, logger: Logger) => ServiceParts;
+  /** Runs last on stop, after the store closed (for resources such as a mail transport). */
+  onStopped?: () => Promise<void> | void;
+}
+
+/**
+ * Wires a participant: bus, command consumer, HTTP server. `stop()` drains: it stops consuming,
+ * waits for commands in flight, closes the HTTP server, then the bus and the store. The store is
+ * owned from here on, also when starting fails.
+ */
+export async function startParticipantService(options: ParticipantServiceOptions): Promise<ServiceHandle> {
+  const { service, queue, config, store } = options;
+  const logger = config.logger ?? silentLogger();
+  const metrics = new ParticipantMetrics(service);
+  const faults = new FaultInjector();
+  let bus: MessageBus | undefined;
+  let http: HttpServer | undefined;
+  let participant: Participant | undefined;
+  const subscriptions: Subscription[] = [];
+  let stopping: Promise<void> | undefined;
+
+  const stop = () =>
+    (stopping ??= (async () => {
+      faults.interrupt();
+      await participant?.stop();
+      await Promise.allSettled(subscriptions.map((s) => s.stop()));
+      await http?.close();
+      await bus?.stop();
+      await store.close();
+      await options.onStopped?.();
+      logger.info('service stopped', { service });
+    })());
+
+  try {
+    bus = await MessageBus.connect({
+      url: config.amqpUrl,
+      topology: sagaflowTopology(config.retryDelaysMs),
+      logger,
+      name: service,
+    });
+    const parts = options.build(bus, logger);
+    const app = createServiceApp({ service, logger, metrics, faults, routes: parts.routes });
+    http = await listen(app, config.port, config.host);
+    participant = new Participant({
+      service,
+      bus,
+      queue,
+      inbox: store,
+      handlers: parts.handlers,
+      faults,
+      metrics,
+      logger,
+      prefetch: config.prefetch,
+    });
+    await participant.start();
+    if (parts.startConsumers) subscriptions.push(...(await parts.startConsumers()));
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+  logger.info('service started', { service, port: http.port, queue });
+  return { port: http.port, metrics, stop };
+}

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { ByOrderQuery, QUEUES, silentLogger, validator } from '@sagaflow/contracts';
+import type { Express } from 'express';
+import { validated } from '../kit/http-app.js';
+import { startParticipantService, type ParticipantConfig, type ServiceHandle } from '../kit/participant-service.js';
+import { LogMailSender, SmtpMailSender, type MailSender } from './mail-sender.js';
+import type { NotificationStore } from './notification-store.js';
+import { openNotificationStore } from './open-notification-store.js';
+import { renderNotification } from './templates.js';
+
+export interface NotificationConfig extends ParticipantConfig {
+  /** Send through SMTP; without it (and without `mailSender`) messages go to the store and the log only. */
+  smtpUrl?: string;
+  mailSender?: MailSender;
+}
+
+const checkQuery = validator(ByOrderQuery, 'query');
+
+function notificationRoutes(store: NotificationStore) {
+  return (app: Express) => {
+    app.get('/notifications', async (req, res) => {
+      const query = validated(checkQuery, { ...req.query }, res);
+      if (!query) return;
+      const sent = await store.listByOrder(query.orderId);
+      res.json({
+        items: sent.map(({ notificationId, orderId, template, to, createdAt }) => ({
+          notificationId,
+          orderId,
+          template,
+          to,
+          createdAt,
+        })),
+      });
+    });
+  };
+}
+
+/** Starts the notification service: renders each message, sends it once and records it. */
+export async function startNotification(config: NotificationConfig): Promise<ServiceHandle> {
+  const logger = config.logger ?? silentLogger();
+  const sender: MailSender =
+    config.mailSender ?? (config.smtpUrl ? new SmtpMailSender(config.smtpUrl) : new LogMailSender(logger));
+  const store = await openNotificationStore(config.storeUrl);
+  return startParticipantService({
+    service: 'notification',
+    queue: QUEUES.notification,
+    config,
+    store,
+    onStopped: () => sender.close?.(),
+    build: () => ({
+      routes: notificationRoutes(store),
+      handlers: {
+        'notification.send': async (command) => {
+          const key = { commandId: command.commandId!, commandType: command.type };
+          const { orderId, template, to } = command.payload;
+          const already = await store.findSent(orderId, template);
+          if (already) return store.record(key, already);
+          const mail = { notificationId: `ntf-${randomUUID()}`, to, ...renderNotification(command.payload) };
+          // Sent before it is recorded: a crash in between sends it again rather than never.
+          await sender.send(mail);
+          return store.record(key, { ...mail, orderId, template, createdAt: new Date().toISOString() });
+        },
+      },
+    }),
+  });
+}

@@ -1,0 +1,95 @@
+import type { NotificationTemplate } from '@sagaflow/contracts';
+import { success, type InboxKey, type StoredReply } from '../kit/inbox.js';
+import { findPgReply, INBOX_DDL, PgDatabase, runOncePg } from '../kit/pg-database.js';
+import type { NotificationStore, SentNotification } from './notification-store.js';
+
+const SERVICE = 'notification';
+
+const DDL = [
+  INBOX_DDL,
+  `CREATE TABLE IF NOT EXISTS notification_messages (
+    notification_id text PRIMARY KEY,
+    order_id text NOT NULL,
+    template text NOT NULL,
+    recipient text NOT NULL,
+    subject text NOT NULL,
+    body text NOT NULL,
+    created_at timestamptz NOT NULL,
+    UNIQUE (order_id, template)
+  )`,
+];
+
+interface MessageRow {
+  notification_id: string;
+  order_id: string;
+  template: NotificationTemplate;
+  recipient: string;
+  subject: string;
+  body: string;
+  created_at: Date;
+}
+
+const toSent = (row: MessageRow): SentNotification => ({
+  notificationId: row.notification_id,
+  orderId: row.order_id,
+  template: row.template,
+  to: row.recipient,
+  subject: row.subject,
+  text: row.body,
+  createdAt: row.created_at.toISOString(),
+});
+
+export class PgNotificationStore implements NotificationStore {
+  private constructor(private readonly db: PgDatabase) {}
+
+  static async open(url: string): Promise<PgNotificationStore> {
+    const db = await PgDatabase.open(url);
+    try {
+      await db.migrate(DDL);
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+    return new PgNotificationStore(db);
+  }
+
+  findReply(commandId: string): Promise<StoredReply | null> {
+    return findPgReply(this.db, SERVICE, commandId);
+  }
+
+  async findSent(orderId: string, template: NotificationTemplate): Promise<SentNotification | null> {
+    const { rows } = await this.db.pool.query<MessageRow>(
+      'SELECT * FROM notification_messages WHERE order_id = $1 AND template = $2',
+      [orderId, template],
+    );
+    return rows[0] ? toSent(rows[0]) : null;
+  }
+
+  record(key: InboxKey, sent: SentNotification) {
+    return runOncePg(this.db, SERVICE, key, async (client) => {
+      const inserted = await client.query<MessageRow>(
+        `INSERT INTO notification_messages (notification_id, order_id, template, recipient, subject, body, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (order_id, template) DO NOTHING RETURNING *`,
+        [sent.notificationId, sent.orderId, sent.template, sent.to, sent.subject, sent.text, sent.createdAt],
+      );
+      if (inserted.rows[0]) return { reply: success({ notificationId: sent.notificationId }), duplicate: false };
+      const { rows } = await client.query<MessageRow>(
+        'SELECT * FROM notification_messages WHERE order_id = $1 AND template = $2',
+        [sent.orderId, sent.template],
+      );
+      return { reply: success({ notificationId: rows[0]!.notification_id }), duplicate: true };
+    });
+  }
+
+  async listByOrder(orderId: string): Promise<SentNotification[]> {
+    const { rows } = await this.db.pool.query<MessageRow>(
+      'SELECT * FROM notification_messages WHERE order_id = $1 ORDER BY created_at, notification_id',
+      [orderId],
+    );
+    return rows.map(toSent);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}

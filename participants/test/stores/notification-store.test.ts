@@ -1,0 +1,51 @@
+import { expect } from 'chai';
+import { openNotificationStore, type NotificationStore, type SentNotification } from '../../src/index.js';
+import { STORE_BACKENDS, type TestDatabase } from '../support/store-backends.js';
+
+const sent = (notificationId: string, orderId: string): SentNotification => ({
+  notificationId,
+  orderId,
+  template: 'order.confirmed',
+  to: 'a@example.com',
+  subject: 'Hello',
+  text: 'Body',
+  createdAt: new Date('2026-01-01T00:00:00.000Z').toISOString(),
+});
+const key = (commandId: string) => ({ commandId, commandType: 'notification.send' as const });
+
+for (const backend of STORE_BACKENDS) {
+  describe(`NotificationStore contract (${backend.name})`, function () {
+    let db: TestDatabase;
+    let store: NotificationStore;
+
+    before(function () {
+      if (backend.unavailable) this.skip();
+    });
+
+    beforeEach(async () => {
+      db = await backend.create();
+      store = await openNotificationStore(db.url);
+    });
+
+    afterEach(async () => {
+      await store?.close();
+      await db?.drop();
+    });
+
+    it('records a message once per order and template', async () => {
+      const first = await store.record(key('c1'), sent('ntf-1', 'o1'));
+      expect(first).to.deep.equal({
+        reply: { outcome: 'success', result: { notificationId: 'ntf-1' } },
+        duplicate: false,
+      });
+      const again = await store.record(key('c1'), sent('ntf-2', 'o1'));
+      expect(again).to.deep.equal({ reply: first.reply, duplicate: true });
+      const other = await store.record(key('c2'), sent('ntf-3', 'o1'));
+      expect(other).to.deep.equal({ reply: first.reply, duplicate: true });
+      expect(await store.listByOrder('o1')).to.deep.equal([sent('ntf-1', 'o1')]);
+      expect(await store.findSent('o1', 'order.confirmed')).to.deep.equal(sent('ntf-1', 'o1'));
+      expect(await store.findSent('o1', 'order.refunded')).to.equal(null);
+      expect(await store.findReply('c2')).to.deep.equal({ commandType: 'notification.send', reply: first.reply });
+    });
+  });
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// `make local`: every Sagaflow service as a local process in the foreground (DESIGN §9).
+// SERVICES=orchestrator,payment picks some; STORE_URL unset takes the first store that answers.
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const ALL = ['orchestrator', 'inventory', 'payment', 'notification'];
+const COLORS = { orchestrator: 36, inventory: 33, payment: 35, notification: 32 };
+
+const say = (line) => process.stdout.write(`\x1b[1m[local]\x1b[0m ${line}\n`);
+
+function chosenServices() {
+  const names = (process.env.SERVICES ?? ALL.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !ALL.includes(n));
+  if (unknown.length || !names.length) {
+    console.error(`SERVICES names ${unknown.join(', ') || 'nothing'}; choose from ${ALL.join(', ')}`);
+    process.exit(2);
+  }
+  return [...new Set(names)];
+}
+
+const answers = (host, port) =>
+  new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: 500 });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+  });
+
+async function ensurePostgresDatabase(url) {
+  const target = new URL(url);
+  const name = target.pathname.slice(1);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function chooseStore() {
+  if (process.env.STORE_URL) return { url: process.env.STORE_URL, why: 'from STORE_URL' };
+  if (await answers('127.0.0.1', 27017)) {
+    return { url: 'mongodb://127.0.0.1:27017/sagaflow', why: 'MongoDB answered on 127.0.0.1:27017' };
+  }
+  if (await answers('127.0.0.1', 5432)) {
+    const url = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/sagaflow';
+    await ensurePostgresDatabase(url);
+    return { url, why: 'PostgreSQL answered on 127.0.0.1:5432 (no MongoDB on 27017)' };
+  }
+  console.error('No store answers: start MongoDB on 127.0.0.1:27017 or PostgreSQL on 127.0.0.1:5432, or set STORE_URL.');
+  process.exit(1);
+}
+
+const services = chosenServices();
+const store = await chooseStore();
+const port = process.env.PORT ?? '8080';
+say(`store: ${store.url.replace(/\/\/[^@/]*@/, '//***@')} (${store.why})`);
+say(`services: ${services.join(', ')}`);
+if (services.includes('orchestrator')) say(`API: http://localhost:${port}/  timeline viewer: http://localhost:${port}/ui/`);
+
+const children = new Map();
+let stopping = false;
+
+function prefix(name, stream, target) {
+  let rest = '';
+  stream.on('data', (chunk) => {
+    const lines = (rest + chunk.toString()).split('\n');
+    rest = lines.pop();
+    for (const line of lines) target.write(`\x1b[${COLORS[name]}m${name.padEnd(12)}\x1b[0m ${line}\n`);
+  });
+}
+
+function stopAll(signal) {
+  if (stopping) return;
+  stopping = true;
+  say(`stopping (${signal})`);
+  for (const child of children.values()) child.kill('SIGTERM');
+}
+
+for (const name of services) {
+  const script = name === 'orchestrator' ? 'orchestrator/dist/src/main.js' : 'participants/dist/src/main.js';
+  const args = name === 'orchestrator' ? [script] : [script, name];
+  const env = { ...process.env, STORE_URL: store.url };
+  if (name === 'orchestrator') env.PORT = port;
+  else delete env.PORT; // each participant listens on its own port (DESIGN §6)
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  prefix(name, child.stdout, process.stdout);
+  prefix(name, child.stderr, process.stderr);
+  children.set(name, child);
+  child.on('exit', (code, signal) => {
+    children.delete(name);
+    if (!stopping) {
+      say(`${name} exited (${signal ?? code}); stopping the others`);
+      process.exitCode = 1;
+      stopAll('a service exited');
+    }
+    if (!children.size) process.exit(process.exitCode ?? 0);
+  });
+}
+
+process.on('SIGINT', () => stopAll('SIGINT'));
+process.on('SIGTERM', () => stopAll('SIGTERM'));
