@@ -1,0 +1,95 @@
+/**
+ * Engine throughput: order sagas per second through the HTTP API, with scripted participants that
+ * reply at once, on the real broker and PostgreSQL. Prints medians of several runs per concurrency.
+ *
+ *   node orchestrator/dist/bench/engine-bench.js [--sagas 1000] [--runs 3] [--concurrency 50,200] [--json]
+ */
+import { parseArgs } from 'node:util';
+import { EXCHANGES, MessageBus, sagaflowTopology, silentLogger } from '@sagaflow/contracts';
+import { ScriptedParticipants } from '../test/support/scripted-participants.js';
+import { http, orderRequest, TestStack } from '../test/support/test-stack.js';
+
+const { values } = parseArgs({
+  options: {
+    sagas: { type: 'string', default: '1000' },
+    runs: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '50,200' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const sagas = Number(values.sagas);
+const runs = Number(values.runs);
+const levels = values.concurrency!.split(',').map(Number);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+
+interface RunResult {
+  sagasPerSecond: number;
+  p50Ms: number;
+  p95Ms: number;
+}
+
+async function runOnce(concurrency: number): Promise<RunResult> {
+  const stack = await TestStack.create();
+  const participants = await ScriptedParticipants.start(stack.vhost.url);
+  const orchestrator = await stack.orchestrator({ logLevel: 'error', stepTimeoutMs: 30_000 });
+  const listener = await MessageBus.connect({ url: stack.vhost.url, topology: sagaflowTopology([20]), logger: silentLogger() });
+  const startedAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let finished!: () => void;
+  const allDone = new Promise<void>((resolve) => (finished = resolve));
+  const subscription = await listener.listen(EXCHANGES.events, 'saga.order.completed', (message) => {
+    const sagaId = message.sagaId!;
+    const t0 = startedAt.get(sagaId);
+    if (t0 === undefined) return;
+    startedAt.delete(sagaId);
+    latencies.push(performance.now() - t0);
+    if (latencies.length === sagas) finished();
+  });
+  try {
+    const begin = performance.now();
+    let next = 0;
+    const worker = async () => {
+      while (next < sagas) {
+        next++;
+        const t0 = performance.now();
+        const res = await http(orchestrator.url, 'POST', '/orders', orderRequest());
+        if (res.status !== 202) throw new Error(`POST /orders: ${res.status} ${JSON.stringify(res.body)}`);
+        startedAt.set(res.body.sagaId, t0);
+        // Hold the slot until this saga completes, so that `concurrency` sagas are in flight.
+        await new Promise<void>((resolve) => {
+          const poll = () => (startedAt.has(res.body.sagaId) ? setTimeout(poll, 1) : resolve());
+          poll();
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    await allDone;
+    const seconds = (performance.now() - begin) / 1000;
+    return { sagasPerSecond: sagas / seconds, p50Ms: percentile(latencies, 0.5), p95Ms: percentile(latencies, 0.95) };
+  } finally {
+    await subscription.stop();
+    await listener.stop();
+    await participants.stop();
+    await stack.cleanup();
+  }
+}
+
+const table: Record<string, unknown>[] = [];
+for (const concurrency of levels) {
+  const results: RunResult[] = [];
+  for (let i = 0; i < runs; i++) results.push(await runOnce(concurrency));
+  table.push({
+    concurrency,
+    sagas,
+    runs,
+    'sagas/s (median)': Math.round(median(results.map((r) => r.sagasPerSecond))),
+    'p50 ms (median)': Math.round(median(results.map((r) => r.p50Ms))),
+    'p95 ms (median)': Math.round(median(results.map((r) => r.p95Ms))),
+    'sagas/s (all runs)': results.map((r) => Math.round(r.sagasPerSecond)).join(' / '),
+  });
+}
+if (values.json) console.log(JSON.stringify(table, null, 2));
+else console.table(table);
+process.exit(0);
