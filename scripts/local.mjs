@@ -13,7 +13,10 @@ const COLORS = { orchestrator: 36, inventory: 33, payment: 35, notification: 32 
 const say = (line) => process.stdout.write(`\x1b[1m[local]\x1b[0m ${line}\n`);
 
 function chosenServices() {
-  const names = (process.env.SERVICES ?? ALL.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  const names = (process.env.SERVICES ?? ALL.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !ALL.includes(n));
   if (unknown.length || !names.length) {
     console.error(`SERVICES names ${unknown.join(', ') || 'nothing'}; choose from ${ALL.join(', ')}`);
@@ -55,7 +58,9 @@ async function chooseStore() {
     await ensurePostgresDatabase(url);
     return { url, why: 'PostgreSQL answered on 127.0.0.1:5432 (no MongoDB on 27017)' };
   }
-  console.error('No store answers: start MongoDB on 127.0.0.1:27017 or PostgreSQL on 127.0.0.1:5432, or set STORE_URL.');
+  console.error(
+    'No store answers: start MongoDB on 127.0.0.1:27017 or PostgreSQL on 127.0.0.1:5432, or set STORE_URL.',
+  );
   process.exit(1);
 }
 
@@ -64,7 +69,8 @@ const store = await chooseStore();
 const port = process.env.PORT ?? '8080';
 say(`store: ${store.url.replace(/\/\/[^@/]*@/, '//***@')} (${store.why})`);
 say(`services: ${services.join(', ')}`);
-if (services.includes('orchestrator')) say(`API: http://localhost:${port}/  timeline viewer: http://localhost:${port}/ui/`);
+if (services.includes('orchestrator'))
+  say(`API: http://localhost:${port}/  timeline viewer: http://localhost:${port}/ui/`);
 
 const children = new Map();
 let stopping = false;

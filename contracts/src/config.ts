@@ -50,7 +50,8 @@ export class EnvReader {
       this.problems.push(`${name} is not a URL (got '${value}')`);
       return fallback;
     }
-    if (!schemes.includes(scheme)) this.problems.push(`${name} must be a ${schemes.join(' or ')} URL (got '${scheme}:')`);
+    if (!schemes.includes(scheme))
+      this.problems.push(`${name} must be a ${schemes.join(' or ')} URL (got '${scheme}:')`);
     return value;
   }
 

@@ -22,7 +22,8 @@ const runs = Number(values.runs);
 const levels = values.concurrency!.split(',').map(Number);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
 interface RunResult {
   sagasPerSecond: number;
@@ -34,19 +35,22 @@ async function runOnce(concurrency: number): Promise<RunResult> {
   const stack = await TestStack.create();
   const participants = await ScriptedParticipants.start(stack.vhost.url);
   const orchestrator = await stack.orchestrator({ logLevel: 'error', stepTimeoutMs: 30_000 });
-  const listener = await MessageBus.connect({ url: stack.vhost.url, topology: sagaflowTopology([20]), logger: silentLogger() });
-  const startedAt = new Map<string, number>();
+  const listener = await MessageBus.connect({
+    url: stack.vhost.url,
+    topology: sagaflowTopology([20]),
+    logger: silentLogger(),
+  });
   const latencies: number[] = [];
-  let finished!: () => void;
-  const allDone = new Promise<void>((resolve) => (finished = resolve));
+  // A completion may be heard before the POST that started the saga has returned.
+  const completedAt = new Map<string, number>();
+  const waiting = new Map<string, () => void>();
   const subscription = await listener.listen(EXCHANGES.events, 'saga.order.completed', (message) => {
     const sagaId = message.sagaId!;
-    const t0 = startedAt.get(sagaId);
-    if (t0 === undefined) return;
-    startedAt.delete(sagaId);
-    latencies.push(performance.now() - t0);
-    if (latencies.length === sagas) finished();
+    completedAt.set(sagaId, performance.now());
+    waiting.get(sagaId)?.();
   });
+  const completion = (sagaId: string) =>
+    completedAt.has(sagaId) ? Promise.resolve() : new Promise<void>((resolve) => waiting.set(sagaId, resolve));
   try {
     const begin = performance.now();
     let next = 0;
@@ -56,16 +60,13 @@ async function runOnce(concurrency: number): Promise<RunResult> {
         const t0 = performance.now();
         const res = await http(orchestrator.url, 'POST', '/orders', orderRequest());
         if (res.status !== 202) throw new Error(`POST /orders: ${res.status} ${JSON.stringify(res.body)}`);
-        startedAt.set(res.body.sagaId, t0);
         // Hold the slot until this saga completes, so that `concurrency` sagas are in flight.
-        await new Promise<void>((resolve) => {
-          const poll = () => (startedAt.has(res.body.sagaId) ? setTimeout(poll, 1) : resolve());
-          poll();
-        });
+        await completion(res.body.sagaId);
+        latencies.push(completedAt.get(res.body.sagaId)! - t0);
+        waiting.delete(res.body.sagaId);
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
-    await allDone;
     const seconds = (performance.now() - begin) / 1000;
     return { sagasPerSecond: sagas / seconds, p50Ms: percentile(latencies, 0.5), p95Ms: percentile(latencies, 0.95) };
   } finally {

@@ -60,7 +60,9 @@ export class SagaMetrics {
     }
     for (const entry of newEntries) {
       if (entry.kind !== 'reply.received' || !previous) continue;
-      const sent = previous.timeline.find((e) => e.kind === 'command.sent' && e.detail.commandId === entry.detail.commandId);
+      const sent = previous.timeline.find(
+        (e) => e.kind === 'command.sent' && e.detail.commandId === entry.detail.commandId,
+      );
       if (sent) {
         const seconds = (Date.parse(entry.at) - Date.parse(sent.at)) / 1000;
         this.stepDuration.observe({ type: saga.type, step: entry.step ?? 'unknown' }, seconds);

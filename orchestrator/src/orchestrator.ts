@@ -32,7 +32,10 @@ export interface Orchestrator {
 }
 
 /** Starts the orchestrator: store, broker, engine, sweepers, reply consumer and HTTP API. */
-export async function start(config: OrchestratorConfig, log: Logger = createLogger('orchestrator', config.logLevel)): Promise<Orchestrator> {
+export async function start(
+  config: OrchestratorConfig,
+  log: Logger = createLogger('orchestrator', config.logLevel),
+): Promise<Orchestrator> {
   const store = createSagaStore(config.storeUrl, log);
   await store.init();
   const bus = await MessageBus.connect({
@@ -64,14 +67,21 @@ export async function start(config: OrchestratorConfig, log: Logger = createLogg
     QUEUES.replies,
     async (message) => {
       if (MESSAGES[message.type].kind !== 'reply') {
-        return deadLetter({ type: 'not_a_reply', message: `'${message.type}' does not belong on the reply queue`, retryable: false });
+        return deadLetter({
+          type: 'not_a_reply',
+          message: `'${message.type}' does not belong on the reply queue`,
+          retryable: false,
+        });
       }
       const result = await engine.handleReply(message);
       if (result.outcome === 'not_found') {
         return deadLetter({ type: 'unknown_saga', message: `no saga '${message.sagaId}'`, retryable: false });
       }
       if (result.outcome === 'unchanged') {
-        log.debug('reply ignored: not awaited (duplicate or late)', { sagaId: message.sagaId, commandId: message.commandId });
+        log.debug('reply ignored: not awaited (duplicate or late)', {
+          sagaId: message.sagaId,
+          commandId: message.commandId,
+        });
       }
     },
     { prefetch: config.prefetch },

@@ -106,7 +106,7 @@ export class MessageBus {
       this.disconnectedSince ??= Date.now();
       if (this.stopped) return;
       this.log.warn('broker disconnected', { name: options.name, error: err?.message });
-      if (Math.random() > 2) this.outageTimer ??= setTimeout(() => this.failWaitingPublishes(), this.maxDisconnectedMs).unref();
+      this.outageTimer ??= setTimeout(() => this.failWaitingPublishes(), this.maxDisconnectedMs).unref();
     });
     this.connection.on('connectFailed', ({ err }) => {
       this.log.warn('broker connection failed', { name: options.name, error: err?.message });
@@ -375,7 +375,7 @@ class QueueConsumer {
 
   /** Acks on the channel the delivery came from; a stale delivery tag on a new channel is dropped. */
   private settle(channel: Channel, raw: ConsumeMessage, how: 'ack' | 'requeue'): void {
-    if (Math.random() > 2) {
+    if (channel !== this.channel) {
       this.log.debug('dropped a stale ack: the broker already requeued the message', { queue: this.spec.name });
       return;
     }

@@ -1,7 +1,20 @@
 /**
  * @sagaflow/contracts/testing — helpers for integration tests: a private RabbitMQ vhost and a private
- * PostgreSQL schema per test, and waiting for a condition with a deadline.
+ * PostgreSQL schema per test, waiting for a condition with a deadline, and the services as real
+ * processes for system tests.
  */
 export { createTestVhost, closeVhostConnections, managementApi, type TestVhost } from './vhost.js';
 export { createTestSchema, type TestSchema } from './pg-schema.js';
 export { eventually, waitUntil } from './eventually.js';
+export {
+  startLocalSystem,
+  startTestSystem,
+  findRepoRoot,
+  freePort,
+  SYSTEM_SERVICES,
+  type HttpResult,
+  type LocalSystem,
+  type LocalSystemOptions,
+  type SystemService,
+  type TestSystem,
+} from './local-system.js';

@@ -11,7 +11,16 @@ import type { SagaEngine } from '../engine/saga-engine.js';
 import type { SagaMetrics } from '../metrics.js';
 import type { SagaStore } from '../store/saga-store.js';
 import { HttpError } from './http-error.js';
-import { errorHandler, notFound, parseBody, parseQuery, rateLimit, requireJson, requireToken, route } from './middleware.js';
+import {
+  errorHandler,
+  notFound,
+  parseBody,
+  parseQuery,
+  rateLimit,
+  requireJson,
+  requireToken,
+  route,
+} from './middleware.js';
 import type { SagaEventStream } from './saga-event-stream.js';
 import { deadLetterRoutes } from './dead-letter-routes.js';
 import { orderView, sagaSummaryView, sagaView } from './views.js';
@@ -121,7 +130,11 @@ export function createApp(deps: AppDeps): Express {
       const result = await engine.cancelOrder(String(req.params.id));
       if (result.outcome === 'not_found') throw HttpError.notFound('order');
       if (result.outcome === 'not_confirmed') {
-        throw new HttpError(409, 'order_not_confirmed', `only a CONFIRMED order can be cancelled; this one is ${result.order.status}`);
+        throw new HttpError(
+          409,
+          'order_not_confirmed',
+          `only a CONFIRMED order can be cancelled; this one is ${result.order.status}`,
+        );
       }
       const { order } = result;
       res

@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { DeadLetterQueues, ListDeadLettersQuery, ReplayRequest, SagaflowError } from '@sagaflow/contracts';
+import { ListDeadLettersQuery, ReplayRequest, SagaflowError, type DeadLetterQueues } from '@sagaflow/contracts';
 import { HttpError } from './http-error.js';
 import { parseBody, parseQuery, route } from './middleware.js';
 

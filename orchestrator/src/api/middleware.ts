@@ -75,15 +75,18 @@ export const route =
       .catch(next);
   };
 
-export const notFound: RequestHandler = (req, _res, next) => next(HttpError.notFound(`route ${req.method} ${req.path}`));
+export const notFound: RequestHandler = (req, _res, next) =>
+  next(HttpError.notFound(`route ${req.method} ${req.path}`));
 
 /** Bad input is a 4xx with a reason; only a fault of ours is a 500. */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     let http: HttpError;
     if (error instanceof HttpError) http = error;
-    else if (error?.type === 'entity.too.large') http = new HttpError(413, 'payload_too_large', 'the body is too large');
-    else if (error?.type === 'entity.parse.failed') http = new HttpError(400, 'invalid_json', 'the body is not valid JSON');
+    else if (error?.type === 'entity.too.large')
+      http = new HttpError(413, 'payload_too_large', 'the body is too large');
+    else if (error?.type === 'entity.parse.failed')
+      http = new HttpError(400, 'invalid_json', 'the body is not valid JSON');
     else if (error?.type === 'charset.unsupported' || error?.type === 'encoding.unsupported') {
       http = new HttpError(415, 'unsupported_media_type', error.message);
     } else if (typeof error?.status === 'number' && error.status >= 400 && error.status < 500) {

@@ -59,7 +59,8 @@ export class SagaEngine {
     const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
     if (idempotencyKey) {
       const existing = await store.getOrderByIdempotencyKey(idempotencyKey);
-      if (existing) return { outcome: existing.requestHash === requestHash ? 'replayed' : 'key_reused', order: existing };
+      if (existing)
+        return { outcome: existing.requestHash === requestHash ? 'replayed' : 'key_reused', order: existing };
     }
     const orderId = `ord_${randomUUID()}`;
     const sagaId = `saga_${randomUUID()}`;
@@ -116,6 +117,7 @@ export class SagaEngine {
       customerEmail: order.customerEmail,
       currency: order.currency,
       totalCents: order.totalCents,
+      lines: order.lines,
       maxAttempts: this.options.maxAttempts,
     };
     const commit = this.begin('cancellation', sagaId, orderId, input);
@@ -137,7 +139,11 @@ export class SagaEngine {
 
   /** Fires the awaited step's deadline if it is still due (another orchestrator may have fired it). */
   async fireTimeout(sagaId: string): Promise<DispatchResult> {
-    return this.dispatch(sagaId, { type: 'TIMEOUT' }, (saga) => saga.deadlineAt !== null && saga.deadlineAt <= this.clock.now());
+    return this.dispatch(
+      sagaId,
+      { type: 'TIMEOUT' },
+      (saga) => saga.deadlineAt !== null && saga.deadlineAt <= this.clock.now(),
+    );
   }
 
   async operatorAction(sagaId: string, action: 'RETRY' | 'COMPENSATE'): Promise<DispatchResult> {
@@ -146,10 +152,19 @@ export class SagaEngine {
 
   private begin(type: SagaType, sagaId: string, orderId: string, input: unknown): SagaCommit {
     const definitionVersion = latestVersion(type);
-    return startSaga(definitionFor(type, definitionVersion), { sagaId, type, definitionVersion, orderId }, input, this.settings);
+    return startSaga(
+      definitionFor(type, definitionVersion),
+      { sagaId, type, definitionVersion, orderId },
+      input,
+      this.settings,
+    );
   }
 
-  private dispatch(sagaId: string, event: SagaEvent, applies: (saga: SagaRecord) => boolean = () => true): Promise<DispatchResult> {
+  private dispatch(
+    sagaId: string,
+    event: SagaEvent,
+    applies: (saga: SagaRecord) => boolean = () => true,
+  ): Promise<DispatchResult> {
     return this.locks.run(sagaId, async () => {
       for (let attempt = 1; ; attempt++) {
         const saga = await this.options.store.getSaga(sagaId);

@@ -34,7 +34,11 @@ interface Run {
   emitted: SagaCommandEmitted[];
 }
 
-function runActor(machine: AnyStateMachine, options: { snapshot?: unknown; input?: unknown }, event?: SagaEvent): Run | null {
+function runActor(
+  machine: AnyStateMachine,
+  options: { snapshot?: unknown; input?: unknown },
+  event?: SagaEvent,
+): Run | null {
   const actor = createActor(machine, options as never);
   const emitted: SagaCommandEmitted[] = [];
   let failure: unknown;
@@ -90,7 +94,8 @@ function statusEntries(before: SagaStatus | null, after: SagaStatus, context: Sa
   };
   const kind = kinds[after];
   if (kind === 'saga.stalled') entries.push({ kind, step, detail: { attempts: context.awaiting?.attempts ?? 0 } });
-  else if (kind) entries.push({ kind, step: null, detail: context.order.reason ? { reason: context.order.reason } : {} });
+  else if (kind)
+    entries.push({ kind, step: null, detail: context.order.reason ? { reason: context.order.reason } : {} });
   return entries;
 }
 
@@ -98,13 +103,22 @@ function commandEntries(emitted: SagaCommandEmitted[], context: SagaContextBase)
   return emitted.map(({ command, resend }) => ({
     kind: resend ? 'command.resent' : 'command.sent',
     step: context.awaiting?.command.commandId === command.commandId ? context.awaiting.step : null,
-    detail: { commandId: command.commandId, type: command.type, ...(resend && { attempt: context.awaiting?.attempts }) },
+    detail: {
+      commandId: command.commandId,
+      type: command.type,
+      ...(resend && { attempt: context.awaiting?.attempts }),
+    },
   }));
 }
 
 const isTerminalEntry = (e: NewEntry): boolean => e.kind === 'saga.completed' || e.kind === 'saga.cancelled';
 
-function outboxFor(saga: SagaRecord, emitted: SagaCommandEmitted[], entries: TimelineEntry[], now: Date): OutboxEntry[] {
+function outboxFor(
+  saga: SagaRecord,
+  emitted: SagaCommandEmitted[],
+  entries: TimelineEntry[],
+  now: Date,
+): OutboxEntry[] {
   const traceparent = traceparentOf(saga.sagaId);
   const commands = emitted.map(({ command }) => {
     const message = createMessage(command.type, command.payload, {
@@ -129,16 +143,17 @@ function outboxFor(saga: SagaRecord, emitted: SagaCommandEmitted[], entries: Tim
     },
     { sagaId: saga.sagaId, traceparent, occurredAt: now },
   );
-  return [...commands, { message: event, exchange: EXCHANGES.events, routingKey: sagaEventKey(saga.type, saga.status) }].map(
-    ({ message, exchange, routingKey }) => ({
-      messageId: message.messageId,
-      sagaId: saga.sagaId,
-      exchange,
-      routingKey,
-      message,
-      createdAt: now,
-    }),
-  );
+  return [
+    ...commands,
+    { message: event, exchange: EXCHANGES.events, routingKey: sagaEventKey(saga.type, saga.status) },
+  ].map(({ message, exchange, routingKey }) => ({
+    messageId: message.messageId,
+    sagaId: saga.sagaId,
+    exchange,
+    routingKey,
+    message,
+    createdAt: now,
+  }));
 }
 
 function orderPatchOf(saga: SagaRecord, context: SagaContextBase): OrderPatch {
@@ -172,11 +187,12 @@ function build(
   const firstSeq = (previous?.timeline.length ?? 0) + 1;
   const newEntries: TimelineEntry[] = fresh.map((e, i) => ({ seq: firstSeq + i, at: now.toISOString(), ...e }));
   const waiting = status === 'RUNNING' || status === 'COMPENSATING';
-  const deadlineAt = !waiting || !context.awaiting
-    ? null
-    : run.emitted.length || !previous?.deadlineAt
-      ? new Date(now.getTime() + stepTimeoutMs)
-      : previous.deadlineAt;
+  const deadlineAt =
+    !waiting || !context.awaiting
+      ? null
+      : run.emitted.length || !previous?.deadlineAt
+        ? new Date(now.getTime() + stepTimeoutMs)
+        : previous.deadlineAt;
   const saga: SagaRecord = {
     ...base,
     status,

@@ -1,6 +1,12 @@
 import { SagaflowError, type Logger, type SagaStatus } from '@sagaflow/contracts';
 import mongoose from 'mongoose';
-import { createSagaStoreModels, type OrderDoc, type OutboxDoc, type SagaDoc, type SagaStoreModels } from './mongo-models.js';
+import {
+  createSagaStoreModels,
+  type OrderDoc,
+  type OutboxDoc,
+  type SagaDoc,
+  type SagaStoreModels,
+} from './mongo-models.js';
 import { checkLimit, decodeCursor, toPage } from './page-cursor.js';
 import type {
   CreateOrderResult,
@@ -40,13 +46,18 @@ export class MongoSagaStore implements SagaStore {
   ) {
     this.connection = mongoose.createConnection();
     // Without a listener, a failed connection attempt would surface as an unhandled rejection.
-    this.connection.on('error', (error: Error) => this.logger.warn('mongodb connection error', { error: error.message }));
+    this.connection.on('error', (error: Error) =>
+      this.logger.warn('mongodb connection error', { error: error.message }),
+    );
     this.models = createSagaStoreModels(this.connection);
   }
 
   async init(): Promise<void> {
     // Collections and indexes are made here, not behind the application's back on first use.
-    this.opening ??= this.connection.openUri(this.url, { autoCreate: false, autoIndex: false });
+    this.opening ??= this.connection.openUri(this.url, { autoCreate: false, autoIndex: false }).catch((error) => {
+      this.opening = undefined; // a later init() tries again
+      throw error;
+    });
     await this.opening;
     // Collections must exist before a transaction writes to them on servers older than 4.4.
     for (const model of [this.models.orders, this.models.sagas, this.models.outbox]) {
@@ -80,7 +91,8 @@ export class MongoSagaStore implements SagaStore {
       }
       const existing = await this.getOrderByIdempotencyKey(order.idempotencyKey);
       if (existing) return { created: false, existing };
-      if (attempt === 3) throw new SagaflowError('store_conflict', `idempotency key ${order.idempotencyKey} is contended`);
+      if (attempt === 3)
+        throw new SagaflowError('store_conflict', `idempotency key ${order.idempotencyKey} is contended`);
     }
   }
 
@@ -154,7 +166,7 @@ export class MongoSagaStore implements SagaStore {
         await this.queue(commit.outbox, session);
         if (Object.keys(patch).length > 0) {
           await this.models.orders.updateOne(
-            { _id: saga.orderId },
+            { _id: saga.orderId, activeSagaId: saga.sagaId },
             { $set: { ...patch, updatedAt: saga.updatedAt } },
             { session },
           );
@@ -292,7 +304,10 @@ function isDuplicateKey(error: unknown, field: string): boolean {
 }
 
 /** Equality filters plus "after the cursor's key", for a newest-first page. */
-function pageQuery(cursor: string | undefined, filters: Record<string, string | undefined>): mongoose.QueryFilter<unknown> {
+function pageQuery(
+  cursor: string | undefined,
+  filters: Record<string, string | undefined>,
+): mongoose.QueryFilter<unknown> {
   const query: Record<string, unknown> = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined));
   if (cursor !== undefined) {
     const key = decodeCursor(cursor);

@@ -1,4 +1,5 @@
 import { SagaflowError, type Logger, type SagaStatus } from '@sagaflow/contracts';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { checkLimit, decodeCursor, toPage } from './page-cursor.js';
 import type {
@@ -86,7 +87,8 @@ const ORDER_PATCH_COLUMNS: Record<keyof OrderPatch, { column: string; json?: tru
 };
 
 /** jsonb parameter: SQL NULL for null, so that nullable jsonb columns hold NULL rather than JSON `null`. */
-const jsonOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+const jsonOrNull = (value: unknown): string | null =>
+  value === null || value === undefined ? null : JSON.stringify(value);
 
 const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
@@ -215,6 +217,11 @@ export class PostgresSagaStore implements SagaStore {
     await this.pool.query('SELECT 1');
   }
 
+  /** Runs a named statement: parsed and planned once per connection, then only bound and executed. */
+  private query<R extends pg.QueryResultRow = Row>(sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.pool.query<R>({ name: statementName(sql), text: sql, values: params });
+  }
+
   async createOrder(order: OrderRecord, saga: SagaRecord, outbox: OutboxEntry[]): Promise<CreateOrderResult> {
     const params: unknown[] = [];
     const orderValues = this.orderValues(order, params);
@@ -230,12 +237,13 @@ export class PostgresSagaStore implements SagaStore {
       SELECT count(*)::int AS n FROM o`;
     // A second pass only if the key's holder vanished between our insert giving way and our read.
     for (let attempt = 1; ; attempt++) {
-      const result = await this.pool.query<{ n: number }>(sql, params);
+      const result = await this.query<{ n: number }>(sql, params);
       if (result.rows[0]!.n === 1) return { created: true };
       // ON CONFLICT waited for the key's holder to commit, so a fresh statement sees it.
       const existing = await this.getOrderByIdempotencyKey(order.idempotencyKey!);
       if (existing) return { created: false, existing };
-      if (attempt === 3) throw new SagaflowError('store_conflict', `idempotency key ${order.idempotencyKey} is contended`);
+      if (attempt === 3)
+        throw new SagaflowError('store_conflict', `idempotency key ${order.idempotencyKey} is contended`);
     }
   }
 
@@ -254,7 +262,7 @@ export class PostgresSagaStore implements SagaStore {
         RETURNING saga_id
       )${this.outboxInsert('s', outbox, params)}
       SELECT count(*)::int AS n FROM o`;
-    const result = await this.pool.query<{ n: number }>(sql, params);
+    const result = await this.query<{ n: number }>(sql, params);
     if (result.rows[0]!.n === 1) return { started: true };
     const order = await this.getOrder(orderId);
     if (!order) return { started: false, reason: 'not_found', order: null };
@@ -290,7 +298,9 @@ export class PostgresSagaStore implements SagaStore {
         WHERE saga_id = $1 AND version = $2
         RETURNING order_id
       )${this.outboxInsert('s', commit.outbox, params)}`;
-    const patch = Object.entries(commit.orderPatch ?? {}).filter(([, value]) => value !== undefined);
+    const patch = Object.entries(commit.orderPatch ?? {}).filter(
+      ([key, value]) => value !== undefined && Object.hasOwn(ORDER_PATCH_COLUMNS, key),
+    );
     if (patch.length > 0) {
       const sets = patch.map(([key, value]) => {
         const { column, json } = ORDER_PATCH_COLUMNS[key as keyof OrderPatch];
@@ -298,30 +308,31 @@ export class PostgresSagaStore implements SagaStore {
         return `${column} = $${params.length}${json ? '::jsonb' : ''}`;
       });
       sql += `, p AS (
-        UPDATE ${this.orders} AS o SET ${sets.join(', ')}, updated_at = $10 FROM s WHERE o.order_id = s.order_id
+        UPDATE ${this.orders} AS o SET ${sets.join(', ')}, updated_at = $10 FROM s
+        WHERE o.order_id = s.order_id AND o.active_saga_id = $1
       )`;
     }
     sql += ' SELECT count(*)::int AS n FROM s';
-    const result = await this.pool.query<{ n: number }>(sql, params);
+    const result = await this.query<{ n: number }>(sql, params);
     return result.rows[0]!.n === 1;
   }
 
   async getSaga(sagaId: string): Promise<SagaRecord | null> {
-    const result = await this.pool.query(`SELECT ${SAGA_COLUMNS.join(', ')} FROM ${this.sagas} WHERE saga_id = $1`, [
+    const result = await this.query(`SELECT ${SAGA_COLUMNS.join(', ')} FROM ${this.sagas} WHERE saga_id = $1`, [
       sagaId,
     ]);
     return result.rows[0] ? toSaga(result.rows[0]) : null;
   }
 
   async getOrder(orderId: string): Promise<OrderRecord | null> {
-    const result = await this.pool.query(`SELECT ${ORDER_COLUMNS.join(', ')} FROM ${this.orders} WHERE order_id = $1`, [
+    const result = await this.query(`SELECT ${ORDER_COLUMNS.join(', ')} FROM ${this.orders} WHERE order_id = $1`, [
       orderId,
     ]);
     return result.rows[0] ? toOrder(result.rows[0]) : null;
   }
 
   async getOrderByIdempotencyKey(key: string): Promise<OrderRecord | null> {
-    const result = await this.pool.query(
+    const result = await this.query(
       `SELECT ${ORDER_COLUMNS.join(', ')} FROM ${this.orders} WHERE idempotency_key = $1`,
       [key],
     );
@@ -335,7 +346,7 @@ export class PostgresSagaStore implements SagaStore {
       ['customer_id', filter.customerId],
     ]);
     params.push(limit + 1);
-    const result = await this.pool.query(
+    const result = await this.query(
       `SELECT ${ORDER_COLUMNS.join(', ')} FROM ${this.orders} ${where}
        ORDER BY created_at DESC, order_id DESC LIMIT $${params.length}`,
       params,
@@ -350,7 +361,7 @@ export class PostgresSagaStore implements SagaStore {
       ['type', filter.type],
     ]);
     params.push(limit + 1);
-    const result = await this.pool.query(
+    const result = await this.query(
       `SELECT ${SAGA_SUMMARY_COLUMNS.join(', ')} FROM ${this.sagas} ${where}
        ORDER BY created_at DESC, saga_id DESC LIMIT $${params.length}`,
       params,
@@ -359,7 +370,7 @@ export class PostgresSagaStore implements SagaStore {
   }
 
   async findDue(now: Date, limit: number): Promise<SagaRecord[]> {
-    const result = await this.pool.query(
+    const result = await this.query(
       `SELECT ${SAGA_COLUMNS.join(', ')} FROM ${this.sagas}
        WHERE deadline_at IS NOT NULL AND deadline_at <= $1 ORDER BY deadline_at, saga_id LIMIT $2`,
       [now, limit],
@@ -368,7 +379,7 @@ export class PostgresSagaStore implements SagaStore {
   }
 
   async unsentOutbox(createdBefore: Date, limit: number): Promise<OutboxEntry[]> {
-    const result = await this.pool.query(
+    const result = await this.query(
       `SELECT message_id, saga_id, exchange, routing_key, message, created_at FROM ${this.outbox}
        WHERE sent_at IS NULL AND created_at <= $1 ORDER BY created_at, seq LIMIT $2`,
       [createdBefore, limit],
@@ -385,22 +396,24 @@ export class PostgresSagaStore implements SagaStore {
 
   async markSent(messageIds: string[]): Promise<void> {
     if (messageIds.length === 0) return;
-    await this.pool.query(
+    await this.query(
       `UPDATE ${this.outbox} SET sent_at = now() WHERE message_id = ANY($1::text[]) AND sent_at IS NULL`,
       [messageIds],
     );
   }
 
   async countUnsent(): Promise<number> {
-    const result = await this.pool.query<{ n: number }>(
+    const result = await this.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM ${this.outbox} WHERE sent_at IS NULL`,
+      [],
     );
     return result.rows[0]!.n;
   }
 
   async countSagasByStatus(): Promise<Partial<Record<SagaStatus, number>>> {
-    const result = await this.pool.query<{ status: SagaStatus; n: number }>(
+    const result = await this.query<{ status: SagaStatus; n: number }>(
       `SELECT status, count(*)::int AS n FROM ${this.sagas} GROUP BY status`,
+      [],
     );
     return Object.fromEntries(result.rows.map((row) => [row.status, row.n]));
   }
@@ -505,6 +518,9 @@ function pageWhere(
   }
   return { where: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
 }
+
+/** Statements come in a few shapes (which filters, whether there is an outbox or a patch), each named once. */
+const statementName = (sql: string): string => `s${createHash('sha1').update(sql).digest('base64url')}`;
 
 function toOrder(row: Row): OrderRecord {
   return {

@@ -77,6 +77,10 @@ export interface SagaCommit {
   /** Entries appended to the timeline by this change (already in `saga.timeline`). */
   newEntries: TimelineEntry[];
   outbox: OutboxEntry[];
+  /**
+   * Applied only while this saga is the order's active saga: once a cancellation saga has taken the
+   * order over, the order saga's late steps no longer change what the order shows.
+   */
   orderPatch: OrderPatch | null;
 }
 

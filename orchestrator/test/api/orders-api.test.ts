@@ -28,8 +28,13 @@ describe('HTTP API: bad input gets a 4xx with a reason', function () {
     const res = await post(orderRequest({ currency: 'euro', items: [], extra: true }));
     expect(res.status).to.equal(400);
     expect(res.body.error).to.equal('validation_failed');
-    const messages = res.body.details.map((d: { path: string; message: string }) => `${d.path} ${d.message}`).join('\n');
-    expect(messages).to.match(/unknown field 'extra'/).and.match(/\/currency/).and.match(/\/items/);
+    const messages = res.body.details
+      .map((d: { path: string; message: string }) => `${d.path} ${d.message}`)
+      .join('\n');
+    expect(messages)
+      .to.match(/unknown field 'extra'/)
+      .and.match(/\/currency/)
+      .and.match(/\/items/);
   });
 
   it('rejects malformed JSON, other media types and oversized bodies', async () => {
@@ -49,7 +54,9 @@ describe('HTTP API: bad input gets a 4xx with a reason', function () {
   it('requires the bearer token on mutating routes only', async () => {
     const res = await http(orchestrator.url, 'POST', '/orders', orderRequest());
     expect(res.status).to.equal(401);
-    expect((await http(orchestrator.url, 'POST', '/orders', orderRequest(), { authorization: 'Bearer nope' })).status).to.equal(401);
+    expect(
+      (await http(orchestrator.url, 'POST', '/orders', orderRequest(), { authorization: 'Bearer nope' })).status,
+    ).to.equal(401);
     expect((await http(orchestrator.url, 'POST', '/sagas/x/retry')).status).to.equal(401);
     expect((await http(orchestrator.url, 'GET', '/orders')).status).to.equal(200);
   });
@@ -74,7 +81,9 @@ describe('HTTP API: bad input gets a 4xx with a reason', function () {
 
   it('makes concurrent requests with one Idempotency-Key a single order', async () => {
     const key = `key-${Date.now()}`;
-    const results = await Promise.all(Array.from({ length: 10 }, () => post(orderRequest(), { 'idempotency-key': key })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => post(orderRequest(), { 'idempotency-key': key })),
+    );
     expect(results.map((r) => r.status)).to.deep.equal(Array(10).fill(202));
     expect(new Set(results.map((r) => r.body.orderId)).size).to.equal(1);
     const reused = await post(orderRequest({ customerId: 'someone-else' }), { 'idempotency-key': key });

@@ -64,7 +64,10 @@ describe('order sagas on the real broker and PostgreSQL (scripted participants)'
       'saga.completed',
     ]);
     expect(saga.timeline.map((e: { seq: number }) => e.seq)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(participants.commandsOf('payment.charge', orderId)[0]!.payload).to.include({ amountCents: 2000, currency: 'EUR' });
+    expect(participants.commandsOf('payment.charge', orderId)[0]!.payload).to.include({
+      amountCents: 2000,
+      currency: 'EUR',
+    });
   });
 
   it('compensates a declined card: the reservation is released and the order cancelled', async () => {
@@ -97,9 +100,13 @@ describe('order sagas on the real broker and PostgreSQL (scripted participants)'
   });
 
   it('resends a step whose reply does not come in time, with the same command id', async () => {
-    await startWith((command, delivery) => (command.type === 'payment.charge' && delivery === 1 ? 'silence' : happyScript(command, delivery)), {
-      stepTimeoutMs: 300,
-    });
+    await startWith(
+      (command, delivery) =>
+        command.type === 'payment.charge' && delivery === 1 ? 'silence' : happyScript(command, delivery),
+      {
+        stepTimeoutMs: 300,
+      },
+    );
     const { orderId, sagaId } = await place();
     await settled(orderId, 'CONFIRMED');
     const charges = participants.commandsOf('payment.charge', orderId);
@@ -111,10 +118,14 @@ describe('order sagas on the real broker and PostgreSQL (scripted participants)'
 
   it('stalls after the resend budget, and a late reply resumes the saga', async () => {
     let paymentUp = false;
-    await startWith((command, delivery) => (command.type === 'payment.charge' && !paymentUp ? 'silence' : happyScript(command, delivery)), {
-      stepTimeoutMs: 200,
-      stepMaxAttempts: 2,
-    });
+    await startWith(
+      (command, delivery) =>
+        command.type === 'payment.charge' && !paymentUp ? 'silence' : happyScript(command, delivery),
+      {
+        stepTimeoutMs: 200,
+        stepMaxAttempts: 2,
+      },
+    );
     const { orderId, sagaId } = await place();
     const stalled = await eventually(async () => {
       const saga = await sagaOf(sagaId);
@@ -136,10 +147,13 @@ describe('order sagas on the real broker and PostgreSQL (scripted participants)'
   });
 
   it('lets an operator compensate a stalled charge: refund, release, cancel', async () => {
-    await startWith((command, delivery) => (command.type === 'payment.charge' ? 'silence' : happyScript(command, delivery)), {
-      stepTimeoutMs: 150,
-      stepMaxAttempts: 1,
-    });
+    await startWith(
+      (command, delivery) => (command.type === 'payment.charge' ? 'silence' : happyScript(command, delivery)),
+      {
+        stepTimeoutMs: 150,
+        stepMaxAttempts: 1,
+      },
+    );
     const { orderId, sagaId } = await place();
     await eventually(async () => expect((await sagaOf(sagaId)).status).to.equal('STALLED'));
     const res = await http(orchestrator.url, 'POST', `/sagas/${sagaId}/compensate`);
@@ -172,7 +186,9 @@ describe('order sagas on the real broker and PostgreSQL (scripted participants)'
     const order = await settled(orderId, 'CANCELLED');
     expect(order.cancellationSagaId).to.equal(first.body.sagaId);
     expect(participants.commandsOf('payment.refund', orderId)).to.have.length(1);
-    const templates = participants.commandsOf('notification.send', orderId).map((m) => (m.payload as { template: string }).template);
+    const templates = participants
+      .commandsOf('notification.send', orderId)
+      .map((m) => (m.payload as { template: string }).template);
     expect(templates).to.deep.equal(['order.confirmed', 'order.refunded']);
     const cancellation = await sagaOf(first.body.sagaId);
     expect(cancellation).to.include({ type: 'cancellation', status: 'COMPLETED' });

@@ -86,7 +86,9 @@ describe('recovery and concurrency', function () {
       const saga = (await http(b.url, 'GET', `/sagas/${order.sagaId}`)).body;
       const kinds = saga.timeline.map((e: { kind: string }) => e.kind);
       expect(kinds.filter((k: string) => k === 'reply.received')).to.have.length(3);
-      expect(saga.timeline.map((e: { seq: number }) => e.seq)).to.deep.equal(kinds.map((_: string, i: number) => i + 1));
+      expect(saga.timeline.map((e: { seq: number }) => e.seq)).to.deep.equal(
+        kinds.map((_: string, i: number) => i + 1),
+      );
       expect(saga.version).to.equal(4);
     }
   });

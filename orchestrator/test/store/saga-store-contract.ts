@@ -1,14 +1,6 @@
 import { expect } from 'chai';
 import type { OrderRecord, SagaRecord, SagaStore, SagaSummaryRecord } from '../../src/store/saga-store.js';
-import {
-  at,
-  nextCommit,
-  orderFixture,
-  outboxEntry,
-  sagaFixture,
-  T0,
-  type OrderFixture,
-} from './store-fixtures.js';
+import { at, nextCommit, orderFixture, outboxEntry, sagaFixture, T0, type OrderFixture } from './store-fixtures.js';
 
 export interface StoreUnderTest {
   /** Not initialised yet: the suite calls `init()`. */
@@ -292,6 +284,30 @@ export function describeSagaStoreContract(name: string, factory: () => Promise<S
         expect(await store.countUnsent()).to.equal(unsentBefore + 1);
       });
 
+      it('lets only the active saga change the order once a cancellation took it over', async function () {
+        const { order, saga } = await confirmed();
+        const cancellation = sagaFixture({ orderId: order.orderId, type: 'cancellation', createdAt: at(60_000) });
+        expect(await store.startCancellation(order.orderId, cancellation, [])).to.deep.equal({ started: true });
+
+        const late = nextCommit((await store.getSaga(saga.sagaId))!, {
+          status: 'COMPLETED',
+          orderPatch: { status: 'CONFIRMED', sagaStatus: 'COMPLETED', reason: 'late order saga step' },
+        });
+        expect(await store.commitSaga(late)).to.equal(true);
+        expect(await store.getSaga(saga.sagaId)).to.deep.equal(late.saga);
+        const untouched = (await store.getOrder(order.orderId))!;
+        expect(untouched.sagaStatus).to.equal('RUNNING');
+        expect(untouched.reason).to.equal(order.reason);
+
+        const done = nextCommit(cancellation, {
+          status: 'COMPLETED',
+          orderPatch: { status: 'CANCELLED', sagaStatus: 'COMPLETED', reason: 'cancelled by request' },
+        });
+        expect(await store.commitSaga(done)).to.equal(true);
+        const cancelled = (await store.getOrder(order.orderId))!;
+        expect(cancelled).to.include({ status: 'CANCELLED', sagaStatus: 'COMPLETED', reason: 'cancelled by request' });
+      });
+
       it('refuses an unknown order, an unconfirmed one and a second cancellation, writing nothing', async function () {
         const cancellation = (orderId: string) => sagaFixture({ orderId, type: 'cancellation', createdAt: at(60_000) });
 
@@ -415,7 +431,10 @@ export function describeSagaStoreContract(name: string, factory: () => Promise<S
           const all = await allPages((cursor) => store.listOrders({ limit, cursor }), limit);
           expect(ids(all), `limit ${limit}`).to.deep.equal(expected(() => true));
         }
-        const confirmedOrders = await allPages((cursor) => store.listOrders({ status: 'CONFIRMED', limit: 2, cursor }), 2);
+        const confirmedOrders = await allPages(
+          (cursor) => store.listOrders({ status: 'CONFIRMED', limit: 2, cursor }),
+          2,
+        );
         expect(ids(confirmedOrders)).to.deep.equal(expected((o) => o.status === 'CONFIRMED'));
         expect(confirmedOrders).to.have.length(6);
         const odd = await allPages((cursor) => store.listOrders({ customerId: 'odd', limit: 3, cursor }), 3);

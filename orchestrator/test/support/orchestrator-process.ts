@@ -11,13 +11,19 @@ export class OrchestratorProcess {
   ) {}
 
   static async spawn(env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<OrchestratorProcess> {
-    const child = spawn(process.execPath, [MAIN], { env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN], {
+      env: { ...env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`orchestrator did not start:\n${output}`)), timeoutMs);
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
-        const match = /"message":"orchestrator listening"[^\n]*"port":(\d+)|"port":(\d+)[^\n]*"message":"orchestrator listening"/.exec(output);
+        const match =
+          /"message":"orchestrator listening"[^\n]*"port":(\d+)|"port":(\d+)[^\n]*"message":"orchestrator listening"/.exec(
+            output,
+          );
         if (match) {
           clearTimeout(timer);
           resolve(Number(match[1] ?? match[2]));

@@ -12,7 +12,8 @@ import {
   type Subscription,
 } from '@sagaflow/contracts';
 
-export type ScriptedReply = { outcome: 'success'; result: unknown } | { outcome: 'failure'; reason: { code: string; message: string } };
+export type ScriptedReply =
+  { outcome: 'success'; result: unknown } | { outcome: 'failure'; reason: { code: string; message: string } };
 /** What a scripted participant does with a command: reply, or say nothing (a lost reply). */
 export type Script = (command: Message, delivery: number) => ScriptedReply | 'silence';
 
@@ -66,7 +67,12 @@ export class ScriptedParticipants {
   ) {}
 
   static async start(url: string, script: Script = happyScript): Promise<ScriptedParticipants> {
-    const bus = await MessageBus.connect({ url, topology: sagaflowTopology([20]), logger: silentLogger(), name: 'scripted' });
+    const bus = await MessageBus.connect({
+      url,
+      topology: sagaflowTopology([20]),
+      logger: silentLogger(),
+      name: 'scripted',
+    });
     const participants = new ScriptedParticipants(bus, script);
     for (const queue of [QUEUES.inventory, QUEUES.payment, QUEUES.notification]) {
       participants.subscriptions.push(await bus.consume(queue, (m) => participants.handle(m), { prefetch: 256 }));
@@ -75,7 +81,9 @@ export class ScriptedParticipants {
   }
 
   commandsOf(type: CommandType, orderId?: string): Message[] {
-    return this.received.filter((m) => m.type === type && (!orderId || (m.payload as { orderId: string }).orderId === orderId));
+    return this.received.filter(
+      (m) => m.type === type && (!orderId || (m.payload as { orderId: string }).orderId === orderId),
+    );
   }
 
   async stop(): Promise<void> {

@@ -11,19 +11,27 @@ import { nextCommit, orderFixture } from '../store-fixtures.js';
 
 const total = Number(process.argv[2] ?? 4000);
 
+/** Commits per saga: about a real saga's, so that timelines stay the size they have in use. */
+const SAGA_LENGTH = 10;
+
 async function run(store: PostgresSagaStore, workers: number): Promise<number> {
-  const sagas: SagaRecord[] = [];
-  for (let i = 0; i < workers; i++) {
-    const { order, saga, outbox } = orderFixture();
-    await store.createOrder(order, saga, outbox);
-    sagas.push(saga);
-  }
   const perWorker = Math.ceil(total / workers);
+  const chains: SagaRecord[][] = [];
+  for (let w = 0; w < workers; w++) {
+    const chain: SagaRecord[] = [];
+    for (let i = 0; i < perWorker / SAGA_LENGTH; i++) {
+      const { order, saga, outbox } = orderFixture();
+      await store.createOrder(order, saga, outbox);
+      chain.push(saga);
+    }
+    chains.push(chain);
+  }
   const started = performance.now();
   await Promise.all(
-    sagas.map(async (first) => {
-      let saga = first;
+    chains.map(async (chain) => {
+      let saga = chain[0]!;
       for (let i = 0; i < perWorker; i++) {
+        if (i % SAGA_LENGTH === 0) saga = chain[i / SAGA_LENGTH]!;
         const commit = nextCommit(saga, { orderPatch: { sagaStatus: 'RUNNING', reason: `step ${i}` } });
         if (!(await store.commitSaga(commit))) throw new Error('unexpected version conflict');
         saga = commit.saga;
