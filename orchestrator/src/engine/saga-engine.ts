@@ -6,6 +6,7 @@ import type { OrderRecord, SagaCommit, SagaRecord, SagaStore } from '../store/sa
 import type { SagaMetrics } from '../metrics.js';
 import { systemClock, type Clock } from './clock.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { SagaCache } from './saga-cache.js';
 import type { OutboxRelay } from './outbox-relay.js';
 import { applyEvent, startSaga } from './saga-transition.js';
 
@@ -17,6 +18,8 @@ export interface SagaEngineOptions {
   clock?: Clock;
   stepTimeoutMs: number;
   maxAttempts: number;
+  /** Sagas in flight kept in memory between their events; 0 reads every event's saga from the store. */
+  cacheSize?: number;
 }
 
 export type DispatchResult =
@@ -44,10 +47,12 @@ const MAX_CONFLICT_RETRIES = 10;
  */
 export class SagaEngine {
   private readonly locks = new KeyedMutex();
+  private readonly cache: SagaCache;
   private readonly clock: Clock;
 
   constructor(private readonly options: SagaEngineOptions) {
     this.clock = options.clock ?? systemClock;
+    this.cache = new SagaCache(options.cacheSize ?? 10_000);
   }
 
   private get settings() {
@@ -100,6 +105,7 @@ export class SagaEngine {
       const existing = result.existing;
       return { outcome: existing.requestHash === requestHash ? 'replayed' : 'key_reused', order: existing };
     }
+    this.cache.set(commit.saga);
     this.committed(commit, null);
     return { outcome: 'created', order };
   }
@@ -127,6 +133,7 @@ export class SagaEngine {
       if (result.reason === 'already_cancelling') return { outcome: 'already_cancelling', order: result.order };
       return { outcome: 'not_confirmed', order: result.order };
     }
+    this.cache.set(commit.saga);
     this.committed(commit, null);
     return { outcome: 'started', order: (await store.getOrder(orderId)) ?? order };
   }
@@ -166,16 +173,26 @@ export class SagaEngine {
     applies: (saga: SagaRecord) => boolean = () => true,
   ): Promise<DispatchResult> {
     return this.locks.run(sagaId, async () => {
+      let fresh = false;
       for (let attempt = 1; ; attempt++) {
-        const saga = await this.options.store.getSaga(sagaId);
+        const cached = fresh ? undefined : this.cache.get(sagaId);
+        const saga = cached ?? (await this.options.store.getSaga(sagaId));
+        fresh = true;
         if (!saga) return { outcome: 'not_found' };
-        if (!applies(saga)) return { outcome: 'unchanged', saga };
-        const commit = applyEvent(definitionFor(saga.type, saga.definitionVersion), saga, event, this.settings);
-        if (!commit) return { outcome: 'unchanged', saga };
+        const commit = applies(saga)
+          ? applyEvent(definitionFor(saga.type, saga.definitionVersion), saga, event, this.settings)
+          : null;
+        if (!commit) {
+          // A cached saga may be behind another orchestrator's write: judge refusals on fresh state.
+          if (cached) continue;
+          return { outcome: 'unchanged', saga };
+        }
         if (await this.options.store.commitSaga(commit)) {
+          this.cache.set(commit.saga);
           this.committed(commit, saga);
           return { outcome: 'applied', saga: commit.saga };
         }
+        this.cache.delete(sagaId);
         if (attempt >= MAX_CONFLICT_RETRIES) throw new Error(`saga ${sagaId}: ${attempt} version conflicts in a row`);
         this.options.log.debug('version conflict; retrying on fresh state', { sagaId, attempt });
       }
