@@ -31,7 +31,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const percentile = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
-async function send(method: string, url: string, body?: unknown): Promise<any> {
+async function send<T = unknown>(method: string, url: string, body?: unknown): Promise<T> {
   const res = await fetch(url, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -39,7 +39,7 @@ async function send(method: string, url: string, body?: unknown): Promise<any> {
   });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
+  return (text ? JSON.parse(text) : undefined) as T;
 }
 
 /** Follows `GET /events` and resolves a saga's promise when it reaches a final status. */
@@ -113,7 +113,7 @@ async function drive(orchestratorUrl: string, inventoryUrl: string): Promise<Run
     while (next < orders) {
       next++;
       const t0 = performance.now();
-      const { sagaId } = await send('POST', `${orchestratorUrl}/orders`, {
+      const { sagaId } = await send<{ sagaId: string }>('POST', `${orchestratorUrl}/orders`, {
         customerId: `bench-${next}`,
         customerEmail: 'bench@example.com',
         currency: 'EUR',
