@@ -69,8 +69,7 @@ const store = await chooseStore();
 const port = process.env.PORT ?? '8080';
 say(`store: ${store.url.replace(/\/\/[^@/]*@/, '//***@')} (${store.why})`);
 say(`services: ${services.join(', ')}`);
-if (services.includes('orchestrator'))
-  say(`API: http://localhost:${port}/  timeline viewer: http://localhost:${port}/ui/`);
+if (services.includes('orchestrator')) say(`API: http://localhost:${port}/orders  (sagas: /sagas, live: /events)`);
 
 const children = new Map();
 let stopping = false;

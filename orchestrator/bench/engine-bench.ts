@@ -4,9 +4,11 @@
  *
  *   node orchestrator/dist/bench/engine-bench.js [--sagas 1000] [--runs 3] [--concurrency 50,200] [--json]
  */
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EXCHANGES, MessageBus, sagaflowTopology, silentLogger } from '@sagaflow/contracts';
-import { ScriptedParticipants } from '../test/support/scripted-participants.js';
 import { http, orderRequest, TestStack } from '../test/support/test-stack.js';
 
 const { values } = parseArgs({
@@ -29,11 +31,19 @@ interface RunResult {
   sagasPerSecond: number;
   p50Ms: number;
   p95Ms: number;
+  /** CPU of this process (the orchestrator, and the small HTTP load it is given) per saga. */
+  cpuMsPerSaga: number;
+}
+
+async function startParticipants(url: string): Promise<ChildProcess> {
+  const child = fork(fileURLToPath(new URL('./scripted-participants-main.js', import.meta.url)), [url]);
+  await once(child, 'message');
+  return child;
 }
 
 async function runOnce(concurrency: number): Promise<RunResult> {
   const stack = await TestStack.create();
-  const participants = await ScriptedParticipants.start(stack.vhost.url);
+  const participants = await startParticipants(stack.vhost.url);
   const orchestrator = await stack.orchestrator({ logLevel: 'error', stepTimeoutMs: 30_000 });
   const listener = await MessageBus.connect({
     url: stack.vhost.url,
@@ -53,6 +63,7 @@ async function runOnce(concurrency: number): Promise<RunResult> {
     completedAt.has(sagaId) ? Promise.resolve() : new Promise<void>((resolve) => waiting.set(sagaId, resolve));
   try {
     const begin = performance.now();
+    const cpu = process.cpuUsage();
     let next = 0;
     const worker = async () => {
       while (next < sagas) {
@@ -68,11 +79,18 @@ async function runOnce(concurrency: number): Promise<RunResult> {
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
     const seconds = (performance.now() - begin) / 1000;
-    return { sagasPerSecond: sagas / seconds, p50Ms: percentile(latencies, 0.5), p95Ms: percentile(latencies, 0.95) };
+    const used = process.cpuUsage(cpu);
+    return {
+      sagasPerSecond: sagas / seconds,
+      p50Ms: percentile(latencies, 0.5),
+      p95Ms: percentile(latencies, 0.95),
+      cpuMsPerSaga: (used.user + used.system) / 1000 / sagas,
+    };
   } finally {
     await subscription.stop();
     await listener.stop();
-    await participants.stop();
+    participants.kill('SIGTERM');
+    await once(participants, 'exit');
     await stack.cleanup();
   }
 }
@@ -88,6 +106,7 @@ for (const concurrency of levels) {
     'sagas/s (median)': Math.round(median(results.map((r) => r.sagasPerSecond))),
     'p50 ms (median)': Math.round(median(results.map((r) => r.p50Ms))),
     'p95 ms (median)': Math.round(median(results.map((r) => r.p95Ms))),
+    'orchestrator CPU ms/saga': Number(median(results.map((r) => r.cpuMsPerSaga)).toFixed(2)),
     'sagas/s (all runs)': results.map((r) => Math.round(r.sagasPerSecond)).join(' / '),
   });
 }

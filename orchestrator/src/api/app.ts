@@ -179,11 +179,14 @@ export function createApp(deps: AppDeps): Express {
     );
   }
 
-  app.get('/events', (req, res) => {
-    const sagaId = typeof req.query.sagaId === 'string' ? req.query.sagaId : undefined;
-    const orderId = typeof req.query.orderId === 'string' ? req.query.orderId : undefined;
-    events.attach(res, { sagaId, orderId });
-  });
+  app.get(
+    '/events',
+    route(async (req, res) => {
+      const sagaId = typeof req.query.sagaId === 'string' ? req.query.sagaId : undefined;
+      const orderId = typeof req.query.orderId === 'string' ? req.query.orderId : undefined;
+      await events.attach(res, { sagaId, orderId });
+    }),
+  );
 
   app.use('/dlq', deadLetterRoutes(deps.deadLetters, mutating));
 

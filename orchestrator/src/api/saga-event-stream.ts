@@ -9,11 +9,12 @@ interface Client {
 
 /**
  * Server-Sent Events for `GET /events`: one event per saga change, read from the events exchange so
- * that a client sees changes made by every orchestrator, not just this one.
+ * that a client sees changes made by every orchestrator, not just this one. The exchange is only
+ * listened to while someone is watching: without clients, events cost this process nothing.
  */
 export class SagaEventStream {
   private readonly clients = new Set<Client>();
-  private subscription: Subscription | null = null;
+  private subscription: Promise<Subscription> | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
 
   constructor(
@@ -22,9 +23,6 @@ export class SagaEventStream {
   ) {}
 
   async start(): Promise<void> {
-    this.subscription = await this.bus.listen(EXCHANGES.events, 'saga.#', (message) => {
-      if (message.type === 'saga.changed') this.broadcast(message.payload as SagaChanged);
-    });
     // A comment line now and then keeps proxies from closing idle streams.
     this.heartbeat = setInterval(() => this.clients.forEach((c) => c.res.write(': keep-alive\n\n')), 15_000);
     this.heartbeat.unref();
@@ -34,7 +32,20 @@ export class SagaEventStream {
     if (this.heartbeat) clearInterval(this.heartbeat);
     for (const client of this.clients) client.res.end();
     this.clients.clear();
-    await this.subscription?.stop();
+    await this.unsubscribe();
+  }
+
+  private subscribe(): Promise<Subscription> {
+    this.subscription ??= this.bus.listen(EXCHANGES.events, 'saga.#', (message) => {
+      if (message.type === 'saga.changed') this.broadcast(message.payload as SagaChanged);
+    });
+    return this.subscription;
+  }
+
+  private async unsubscribe(): Promise<void> {
+    const subscription = this.subscription;
+    this.subscription = null;
+    await (await subscription?.catch(() => null))?.stop();
   }
 
   get clientCount(): number {
@@ -42,7 +53,9 @@ export class SagaEventStream {
   }
 
   /** Holds the response open as an event stream, optionally for one saga or one order. */
-  attach(res: Response, filter: { sagaId?: string; orderId?: string }): void {
+  async attach(res: Response, filter: { sagaId?: string; orderId?: string }): Promise<void> {
+    // Listening starts before the stream opens, so that a client sees every change after its 200.
+    await this.subscribe();
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache, no-transform',
@@ -52,7 +65,14 @@ export class SagaEventStream {
     res.write('retry: 2000\n\n');
     const client: Client = { res, ...filter };
     this.clients.add(client);
-    res.on('close', () => this.clients.delete(client));
+    res.on('close', () => {
+      this.clients.delete(client);
+      if (this.clients.size === 0) {
+        void this.unsubscribe().catch((error: Error) =>
+          this.log.warn('could not stop listening to saga events', { error: error.message }),
+        );
+      }
+    });
   }
 
   private broadcast(change: SagaChanged): void {

@@ -116,7 +116,7 @@ describe('order sagas on the real broker and PostgreSQL (scripted participants)'
     expect(kinds(await sagaOf(sagaId))).to.include.members(['step.timeout', 'command.resent']);
   });
 
-  it('stalls after the resend budget, and a late reply resumes the saga', async () => {
+  it('stalls after the resend budget, and an operator retry resumes the saga', async () => {
     let paymentUp = false;
     await startWith(
       (command, delivery) =>
@@ -144,6 +144,22 @@ describe('order sagas on the real broker and PostgreSQL (scripted participants)'
     expect(kinds(await sagaOf(sagaId))).to.include.members(['ops.action', 'saga.resumed', 'saga.completed']);
     const again = await http(orchestrator.url, 'POST', `/sagas/${sagaId}/retry`);
     expect(again.status).to.equal(409);
+  });
+
+  it('resumes a stalled saga by itself when the missing reply arrives late', async () => {
+    let paymentUp = false;
+    await startWith(
+      (command, delivery) =>
+        command.type === 'payment.charge' && !paymentUp ? 'silence' : happyScript(command, delivery),
+      { stepTimeoutMs: 150, stepMaxAttempts: 1 },
+    );
+    const { orderId, sagaId } = await place();
+    await eventually(async () => expect((await sagaOf(sagaId)).status).to.equal('STALLED'));
+    paymentUp = true;
+    await participants.redeliver(participants.commandsOf('payment.charge', orderId)[0]!);
+    await settled(orderId, 'CONFIRMED');
+    const saga = await sagaOf(sagaId);
+    expect(kinds(saga)).to.include('saga.resumed').and.not.include('ops.action');
   });
 
   it('lets an operator compensate a stalled charge: refund, release, cancel', async () => {

@@ -86,6 +86,11 @@ export class ScriptedParticipants {
     );
   }
 
+  /** Handles a command again as if the broker delivered it once more (a replay from a DLQ). */
+  redeliver(command: Message): Promise<void> {
+    return this.handle(command);
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.subscriptions.map((s) => s.stop()));
     await this.bus.stop();
