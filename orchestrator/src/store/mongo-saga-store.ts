@@ -21,6 +21,7 @@ import type {
   SagaSummaryRecord,
   StartCancellationResult,
 } from './saga-store.js';
+import { assertCommitFollows, cancellationRefusal } from './store-rules.js';
 
 /** Thrown inside a transaction to abort it; never leaves this file. */
 class Refused extends Error {}
@@ -122,21 +123,12 @@ export class MongoSagaStore implements SagaStore {
     } catch (error) {
       if (!(error instanceof Refused)) throw error;
     }
-    const order = await this.getOrder(orderId);
-    if (!order) return { started: false, reason: 'not_found', order: null };
-    // A cancelled order is not "being cancelled" any more, even though it keeps its cancellation saga id.
-    if (order.status !== 'CONFIRMED') return { started: false, reason: 'not_confirmed', order };
-    return { started: false, reason: 'already_cancelling', order };
+    return cancellationRefusal(await this.getOrder(orderId));
   }
 
   async commitSaga(commit: SagaCommit): Promise<boolean> {
     const { saga, expectedVersion } = commit;
-    if (saga.version !== expectedVersion + 1) {
-      throw SagaflowError.nonRetryable(
-        'invalid_commit',
-        `saga ${saga.sagaId}: version ${saga.version} does not follow ${expectedVersion}`,
-      );
-    }
+    assertCommitFollows(commit);
     const patch = Object.fromEntries(Object.entries(commit.orderPatch ?? {}).filter(([, v]) => v !== undefined));
     const updateSaga = (session?: mongoose.ClientSession) =>
       this.models.sagas.updateOne(

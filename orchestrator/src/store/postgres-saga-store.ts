@@ -16,6 +16,7 @@ import type {
   SagaSummaryRecord,
   StartCancellationResult,
 } from './saga-store.js';
+import { assertCommitFollows, cancellationRefusal } from './store-rules.js';
 
 export interface PostgresSagaStoreOptions {
   /** Pool size; default 10. */
@@ -264,21 +265,12 @@ export class PostgresSagaStore implements SagaStore {
       SELECT count(*)::int AS n FROM o`;
     const result = await this.query<{ n: number }>(sql, params);
     if (result.rows[0]!.n === 1) return { started: true };
-    const order = await this.getOrder(orderId);
-    if (!order) return { started: false, reason: 'not_found', order: null };
-    // A cancelled order is not "being cancelled" any more, even though it keeps its cancellation saga id.
-    if (order.status !== 'CONFIRMED') return { started: false, reason: 'not_confirmed', order };
-    return { started: false, reason: 'already_cancelling', order };
+    return cancellationRefusal(await this.getOrder(orderId));
   }
 
   async commitSaga(commit: SagaCommit): Promise<boolean> {
     const { saga, expectedVersion } = commit;
-    if (saga.version !== expectedVersion + 1) {
-      throw SagaflowError.nonRetryable(
-        'invalid_commit',
-        `saga ${saga.sagaId}: version ${saga.version} does not follow ${expectedVersion}`,
-      );
-    }
+    assertCommitFollows(commit);
     const params: unknown[] = [
       saga.sagaId,
       expectedVersion,

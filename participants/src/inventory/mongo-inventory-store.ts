@@ -82,16 +82,8 @@ export class MongoInventoryStore implements InventoryStore {
     this.reservations = db.model(ReservationDoc, 'InventoryReservation');
   }
 
-  static async open(url: string): Promise<MongoInventoryStore> {
-    const db = await MongoDatabase.open(url);
-    const store = new MongoInventoryStore(db);
-    try {
-      await db.syncIndexes();
-    } catch (error) {
-      await db.close();
-      throw error;
-    }
-    return store;
+  static open(url: string): Promise<MongoInventoryStore> {
+    return MongoDatabase.openStore(url, (db) => new MongoInventoryStore(db));
   }
 
   findReply(commandId: string): Promise<StoredReply | null> {

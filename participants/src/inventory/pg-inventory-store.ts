@@ -71,14 +71,7 @@ export class PgInventoryStore implements InventoryStore {
   private constructor(private readonly db: PgDatabase) {}
 
   static async open(url: string): Promise<PgInventoryStore> {
-    const db = await PgDatabase.open(url);
-    try {
-      await db.migrate(DDL);
-    } catch (error) {
-      await db.close();
-      throw error;
-    }
-    return new PgInventoryStore(db);
+    return new PgInventoryStore(await PgDatabase.open(url, { migrations: DDL }));
   }
 
   findReply(commandId: string): Promise<StoredReply | null> {

@@ -38,6 +38,19 @@ export class MongoDatabase {
     return new MongoDatabase(connection);
   }
 
+  /** Opens a connection, lets `build` bind its models, and creates their collections and indexes. */
+  static async openStore<S>(url: string, build: (db: MongoDatabase) => S): Promise<S> {
+    const db = await MongoDatabase.open(url);
+    try {
+      const store = build(db);
+      await db.syncIndexes();
+      return store;
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+  }
+
   /** Binds a typegoose class to this connection without typegoose's process-wide model cache. */
   model<C extends new () => object>(cls: C, name: string): ReturnModelType<C> {
     return this.connection.model(name, buildSchema(cls)) as unknown as ReturnModelType<C>;

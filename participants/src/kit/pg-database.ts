@@ -16,7 +16,11 @@ export class PgDatabase {
     readonly schema: string,
   ) {}
 
-  static async open(url: string, options: { maxConnections?: number } = {}): Promise<PgDatabase> {
+  /** Connects to the URL's `?schema=` (default `public`), creating it, then runs `migrations`. */
+  static async open(
+    url: string,
+    options: { maxConnections?: number; migrations?: string[] } = {},
+  ): Promise<PgDatabase> {
     const parsed = new URL(url);
     const schema = parsed.searchParams.get('schema') ?? 'public';
     parsed.searchParams.delete('schema');
@@ -30,6 +34,7 @@ export class PgDatabase {
     const db = new PgDatabase(pool, schema);
     try {
       await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+      if (options.migrations) await db.migrate(options.migrations);
     } catch (error) {
       await pool.end();
       throw error;

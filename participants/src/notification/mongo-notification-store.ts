@@ -49,16 +49,8 @@ export class MongoNotificationStore implements NotificationStore {
     this.messages = db.model(MessageDoc, 'NotificationMessage');
   }
 
-  static async open(url: string): Promise<MongoNotificationStore> {
-    const db = await MongoDatabase.open(url);
-    const store = new MongoNotificationStore(db);
-    try {
-      await db.syncIndexes();
-    } catch (error) {
-      await db.close();
-      throw error;
-    }
-    return store;
+  static open(url: string): Promise<MongoNotificationStore> {
+    return MongoDatabase.openStore(url, (db) => new MongoNotificationStore(db));
   }
 
   findReply(commandId: string): Promise<StoredReply | null> {

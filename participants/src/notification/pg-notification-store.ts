@@ -43,14 +43,7 @@ export class PgNotificationStore implements NotificationStore {
   private constructor(private readonly db: PgDatabase) {}
 
   static async open(url: string): Promise<PgNotificationStore> {
-    const db = await PgDatabase.open(url);
-    try {
-      await db.migrate(DDL);
-    } catch (error) {
-      await db.close();
-      throw error;
-    }
-    return new PgNotificationStore(db);
+    return new PgNotificationStore(await PgDatabase.open(url, { migrations: DDL }));
   }
 
   findReply(commandId: string): Promise<StoredReply | null> {

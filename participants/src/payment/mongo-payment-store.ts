@@ -64,16 +64,8 @@ export class MongoPaymentStore implements PaymentStore {
     this.orders = db.model(OrderDoc, 'PaymentOrder');
   }
 
-  static async open(url: string): Promise<MongoPaymentStore> {
-    const db = await MongoDatabase.open(url);
-    const store = new MongoPaymentStore(db);
-    try {
-      await db.syncIndexes();
-    } catch (error) {
-      await db.close();
-      throw error;
-    }
-    return store;
+  static open(url: string): Promise<MongoPaymentStore> {
+    return MongoDatabase.openStore(url, (db) => new MongoPaymentStore(db));
   }
 
   findReply(commandId: string): Promise<StoredReply | null> {

@@ -47,14 +47,7 @@ export class PgPaymentStore implements PaymentStore {
   private constructor(private readonly db: PgDatabase) {}
 
   static async open(url: string): Promise<PgPaymentStore> {
-    const db = await PgDatabase.open(url);
-    try {
-      await db.migrate(DDL);
-    } catch (error) {
-      await db.close();
-      throw error;
-    }
-    return new PgPaymentStore(db);
+    return new PgPaymentStore(await PgDatabase.open(url, { migrations: DDL }));
   }
 
   findReply(commandId: string): Promise<StoredReply | null> {
