@@ -16,6 +16,7 @@ export interface OutboxRelayOptions {
  */
 export class OutboxRelay {
   private readonly inFlight = new Set<string>();
+  private readonly publishing = new Set<Promise<number>>();
   private confirmed: string[] = [];
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -42,17 +43,23 @@ export class OutboxRelay {
     this.timer.unref();
   }
 
+  /** Stops sweeping, waits for publishes under way and writes their marks. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await Promise.allSettled([...this.publishing]);
     await this.flush();
   }
 
   /** Publishes entries that were just committed; resolves when each is confirmed or has failed. */
-  async publish(entries: OutboxEntry[]): Promise<number> {
-    const results = await Promise.all(entries.map((entry) => this.publishOne(entry)));
-    this.scheduleFlush();
-    return results.filter(Boolean).length;
+  publish(entries: OutboxEntry[]): Promise<number> {
+    const work = Promise.all(entries.map((entry) => this.publishOne(entry))).then((results) => {
+      this.scheduleFlush();
+      return results.filter(Boolean).length;
+    });
+    this.publishing.add(work);
+    void work.finally(() => this.publishing.delete(work));
+    return work;
   }
 
   private async publishOne(entry: OutboxEntry): Promise<boolean> {
