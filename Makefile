@@ -18,9 +18,10 @@ install: node_modules/.package-lock.json ## install dependencies (npm ci) when n
 build: install ## compile every package
 	tsc -b
 
-lint: build ## eslint, prettier check and type check
+lint: build ## eslint, prettier check, type check and import rules (one-way package dependencies, no cycles)
 	eslint .
 	prettier --check .
+	node scripts/check-imports.mjs
 
 test: lint ## lint, then every package's tests against the local RabbitMQ and PostgreSQL
 	lerna run test --concurrency 1 --stream

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Checks the import rules of the code base (run by `make lint`):
+// - packages depend one way: contracts on no other package; orchestrator, participants and ops on
+//   contracts alone, and only through its public entry points;
+// - no import cycles between source files.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const PACKAGES = ['contracts', 'orchestrator', 'participants', 'ops'];
+const ALLOWED = {
+  contracts: [],
+  orchestrator: ['@sagaflow/contracts', '@sagaflow/contracts/testing'],
+  participants: ['@sagaflow/contracts', '@sagaflow/contracts/testing'],
+  ops: ['@sagaflow/contracts', '@sagaflow/contracts/testing'],
+};
+
+const sources = (dir) =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name === 'dist' ? [] : sources(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [path] : [];
+  });
+
+const problems = [];
+const graph = new Map();
+const IMPORT = /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm;
+
+for (const pkg of PACKAGES) {
+  for (const file of ['src', 'test', 'bench'].flatMap((d) => {
+    try {
+      return sources(join(root, pkg, d));
+    } catch {
+      return [];
+    }
+  })) {
+    const edges = [];
+    for (const match of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+      const spec = match[1] ?? match[2];
+      const where = relative(root, file);
+      if (spec.startsWith('.')) {
+        const target = resolve(dirname(file), spec.replace(/\.js$/, '.ts'));
+        if (!target.startsWith(join(root, pkg) + '/'))
+          problems.push(`${where}: reaches into another package (${spec})`);
+        // Type-only imports vanish at run time but still tie the files together; count them too.
+        edges.push(target);
+      } else if (spec.startsWith('@sagaflow/') && !ALLOWED[pkg].includes(spec)) {
+        problems.push(`${where}: ${pkg} may not import ${spec}`);
+      }
+    }
+    graph.set(file, edges);
+  }
+}
+
+// Depth-first search for cycles among source files of one package (tests may import sources freely).
+const state = new Map();
+const stack = [];
+const visit = (file) => {
+  state.set(file, 'open');
+  stack.push(file);
+  for (const next of graph.get(file) ?? []) {
+    if (!graph.has(next) || !next.includes('/src/')) continue;
+    if (state.get(next) === 'open') {
+      const cycle = stack
+        .slice(stack.indexOf(next))
+        .concat(next)
+        .map((f) => relative(root, f));
+      problems.push(`import cycle: ${cycle.join(' -> ')}`);
+    } else if (!state.has(next)) visit(next);
+  }
+  stack.pop();
+  state.set(file, 'done');
+};
+for (const file of graph.keys()) if (file.includes('/src/') && !state.has(file)) visit(file);
+
+if (problems.length) {
+  console.error(problems.join('\n'));
+  process.exit(1);
+}
+console.log(`imports ok: ${graph.size} files, packages depend one way, no cycles`);
