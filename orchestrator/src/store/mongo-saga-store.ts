@@ -239,6 +239,17 @@ export class MongoSagaStore implements SagaStore {
     await this.models.outbox.updateMany({ _id: { $in: messageIds }, sentAt: null }, { $set: { sentAt: new Date() } });
   }
 
+  async purgeSent(olderThanMs: number, limit: number): Promise<number> {
+    const cutoff = new Date(Date.now() - olderThanMs);
+    const ids = await this.models.outbox
+      .find({ sentAt: { $ne: null, $lt: cutoff } }, { _id: 1 })
+      .limit(limit)
+      .lean<{ _id: string }[]>();
+    if (ids.length === 0) return 0;
+    const result = await this.models.outbox.deleteMany({ _id: { $in: ids.map((d) => d._id) } });
+    return result.deletedCount;
+  }
+
   async countUnsent(): Promise<number> {
     return this.models.outbox.countDocuments({ sentAt: null });
   }

@@ -205,6 +205,7 @@ export class PostgresSagaStore implements SagaStore {
         sent_at timestamptz
       );
       CREATE INDEX IF NOT EXISTS outbox_unsent ON ${this.outbox} (created_at, seq) WHERE sent_at IS NULL;
+      CREATE INDEX IF NOT EXISTS outbox_sent ON ${this.outbox} (sent_at) WHERE sent_at IS NOT NULL;
     `;
   }
 
@@ -392,6 +393,16 @@ export class PostgresSagaStore implements SagaStore {
       `UPDATE ${this.outbox} SET sent_at = now() WHERE message_id = ANY($1::text[]) AND sent_at IS NULL`,
       [messageIds],
     );
+  }
+
+  async purgeSent(olderThanMs: number, limit: number): Promise<number> {
+    const result = await this.query(
+      `DELETE FROM ${this.outbox} WHERE message_id IN (
+         SELECT message_id FROM ${this.outbox}
+         WHERE sent_at IS NOT NULL AND sent_at < now() - $1 * interval '1 millisecond' LIMIT $2)`,
+      [olderThanMs, limit],
+    );
+    return result.rowCount ?? 0;
   }
 
   async countUnsent(): Promise<number> {

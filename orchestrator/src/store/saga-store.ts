@@ -163,5 +163,7 @@ export interface SagaStore {
   /** Marks entries sent (published and confirmed); unknown ids are ignored. */
   markSent(messageIds: string[]): Promise<void>;
   countUnsent(): Promise<number>;
+  /** Deletes up to `limit` entries sent more than `olderThanMs` ago; returns how many went. */
+  purgeSent(olderThanMs: number, limit: number): Promise<number>;
   countSagasByStatus(): Promise<Partial<Record<SagaStatus, number>>>;
 }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { eventually } from '@sagaflow/contracts/testing';
 import type { OrderRecord, SagaRecord, SagaStore, SagaSummaryRecord } from '../../src/store/saga-store.js';
 import { at, nextCommit, orderFixture, outboxEntry, sagaFixture, T0, type OrderFixture } from './store-fixtures.js';
 
@@ -227,6 +228,20 @@ export function describeSagaStoreContract(name: string, factory: () => Promise<S
 
         expect(await store.unsentOutbox(at(40), 10)).to.deep.equal([e20, e40]);
         expect(await store.countUnsent()).to.equal(2);
+      });
+
+      it('purges sent entries past their retention, a batch at a time, and never an unsent one', async function () {
+        const { saga } = await created({ createdAt: at(0), outboxSize: 0 });
+        const entries = [10, 20, 30, 40].map((ms) => outboxEntry(saga.sagaId, saga.orderId, at(ms)));
+        expect(await store.commitSaga({ ...nextCommit(saga, { outboxSize: 0 }), outbox: entries })).to.equal(true);
+        await store.markSent(entries.slice(0, 3).map((e) => e.messageId));
+
+        expect(await store.purgeSent(60_000, 10)).to.equal(0);
+        // Sent "more than 0 ms ago" holds as soon as the clock has moved on.
+        await eventually(async () => expect(await store.purgeSent(0, 2)).to.equal(2));
+        expect(await store.purgeSent(0, 10)).to.equal(1);
+        expect(await store.purgeSent(0, 10)).to.equal(0);
+        expect(await store.unsentOutbox(at(100), 10)).to.deep.equal([entries[3]]);
       });
 
       it('queues an entry again when a commit puts a sent message id back', async function () {
