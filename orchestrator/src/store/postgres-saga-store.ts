@@ -1,7 +1,7 @@
 import { SagaflowError, type Logger, type SagaStatus } from '@sagaflow/contracts';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { checkLimit, decodeCursor, toPage } from './page-cursor.js';
+import { checkLimit, type PageKey, decodeCursor, toPage } from './page-cursor.js';
 import type {
   CreateOrderResult,
   ListOrdersFilter,
@@ -332,34 +332,55 @@ export class PostgresSagaStore implements SagaStore {
     return result.rows[0] ? toOrder(result.rows[0]) : null;
   }
 
-  async listOrders(filter: ListOrdersFilter): Promise<Page<OrderRecord>> {
-    const limit = checkLimit(filter.limit);
-    const { where, params } = pageWhere('order_id', filter.cursor, [
-      ['status', filter.status],
-      ['customer_id', filter.customerId],
-    ]);
-    params.push(limit + 1);
-    const result = await this.query(
-      `SELECT ${ORDER_COLUMNS.join(', ')} FROM ${this.orders} ${where}
-       ORDER BY created_at DESC, order_id DESC LIMIT $${params.length}`,
-      params,
+  listOrders(filter: ListOrdersFilter): Promise<Page<OrderRecord>> {
+    return this.page(
+      this.orders,
+      ORDER_COLUMNS,
+      'order_id',
+      filter,
+      [
+        ['status', filter.status],
+        ['customer_id', filter.customerId],
+      ],
+      toOrder,
+      (o) => ({ createdAt: o.createdAt, id: o.orderId }),
     );
-    return toPage(result.rows.map(toOrder), limit, (o) => ({ createdAt: o.createdAt, id: o.orderId }));
   }
 
-  async listSagas(filter: ListSagasFilter): Promise<Page<SagaSummaryRecord>> {
+  listSagas(filter: ListSagasFilter): Promise<Page<SagaSummaryRecord>> {
+    return this.page(
+      this.sagas,
+      SAGA_SUMMARY_COLUMNS,
+      'saga_id',
+      filter,
+      [
+        ['status', filter.status],
+        ['type', filter.type],
+      ],
+      toSagaSummary,
+      (s) => ({ createdAt: s.createdAt, id: s.sagaId }),
+    );
+  }
+
+  /** One page, newest first by (created_at, id), after the cursor's key. */
+  private async page<T>(
+    table: string,
+    columns: readonly string[],
+    idColumn: string,
+    filter: { limit: number; cursor?: string },
+    filters: [column: string, value: string | undefined][],
+    toItem: (row: Row) => T,
+    keyOf: (item: T) => PageKey,
+  ): Promise<Page<T>> {
     const limit = checkLimit(filter.limit);
-    const { where, params } = pageWhere('saga_id', filter.cursor, [
-      ['status', filter.status],
-      ['type', filter.type],
-    ]);
+    const { where, params } = pageWhere(idColumn, filter.cursor, filters);
     params.push(limit + 1);
     const result = await this.query(
-      `SELECT ${SAGA_SUMMARY_COLUMNS.join(', ')} FROM ${this.sagas} ${where}
-       ORDER BY created_at DESC, saga_id DESC LIMIT $${params.length}`,
+      `SELECT ${columns.join(', ')} FROM ${table} ${where}
+       ORDER BY created_at DESC, ${idColumn} DESC LIMIT $${params.length}`,
       params,
     );
-    return toPage(result.rows.map(toSagaSummary), limit, (s) => ({ createdAt: s.createdAt, id: s.sagaId }));
+    return toPage(result.rows.map(toItem), limit, keyOf);
   }
 
   async findDue(now: Date, limit: number): Promise<SagaRecord[]> {
