@@ -69,7 +69,9 @@ describe('sagaflow-ops dlq', () => {
     const table = await cli('dlq', 'list');
     expect(table.code).to.equal(0);
     const [header, row] = table.stdout.trimEnd().split('\n');
-    expect(header).to.match(/^QUEUE\s+MESSAGE ID\s+SAGA\s+ORDER\s+TYPE\s+REASON\s+TRIES\s+DEAD-LETTERED AT\s+ERROR$/);
+    expect(header).to.match(
+      /^QUEUE\s+MESSAGE ID\s+SAGA\s+ORDER\s+ROUTING KEY\s+REASON\s+TRIES\s+FIRST FAILURE\s+ERROR$/,
+    );
     expect(row).to.contain(DLQ).and.contain(a.messageId).and.contain('s-1').and.contain('rejected');
 
     const json = await cli('dlq', 'list', '--queue', DLQ, '--json');

@@ -21,10 +21,10 @@ const LIST_COLUMNS: Column<DeadLetter>[] = [
   { header: 'MESSAGE ID', value: (d) => d.messageId },
   { header: 'SAGA', value: (d) => d.sagaId },
   { header: 'ORDER', value: (d) => d.orderId },
-  { header: 'TYPE', value: (d) => d.type },
+  { header: 'ROUTING KEY', value: (d) => d.routingKey },
   { header: 'REASON', value: (d) => d.reason },
   { header: 'TRIES', value: (d) => d.attempts, align: 'right' },
-  { header: 'DEAD-LETTERED AT', value: (d) => d.deadLetteredAt },
+  { header: 'FIRST FAILURE', value: (d) => d.firstFailureAt ?? d.deadLetteredAt },
   { header: 'ERROR', value: (d) => d.error?.message, maxWidth: 60 },
 ];
 
