@@ -64,8 +64,9 @@ const toReservation = (row: ReservationRow): Reservation => ({
 const PRODUCT_COLUMNS = 'sku, name, price_cents, available, reserved';
 
 /**
- * Inventory on PostgreSQL. Every write to an order takes that order's advisory lock first, then the
- * product rows in sku order, so concurrent commands neither oversell nor deadlock.
+ * Inventory on PostgreSQL. A reserve or release takes its order's advisory lock first (a reserve and a
+ * release of one order must see each other's rows, which may not exist yet), then the product rows in sku
+ * order, so concurrent commands neither oversell nor deadlock.
  */
 export class PgInventoryStore implements InventoryStore {
   private constructor(private readonly db: PgDatabase) {}
@@ -132,26 +133,36 @@ export class PgInventoryStore implements InventoryStore {
     const execution = await runOncePg(this.db, SERVICE, key, async (client) => {
       changes = [];
       await lockOrder(client, command.orderId);
-      const existing = await selectReservation(client, command.orderId);
-      if (existing) return { reply: replyForExisting(existing), duplicate: true };
-      const skus = [...quantitiesBySku(command.items).keys()];
-      const { rows } = await client.query<ProductRow>(
-        `SELECT ${PRODUCT_COLUMNS} FROM inventory_products WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE`,
-        [skus],
-      );
-      const pricing = priceOrder(command.items, new Map(rows.map((r) => [r.sku, toProduct(r)])));
-      if (!pricing.ok) return { reply: pricing.reply, duplicate: false };
-      const updated = await client.query<{ sku: string; available: number }>(
-        `UPDATE inventory_products p SET available = p.available - n.q, reserved = p.reserved + n.q, updated_at = now()
-         FROM unnest($1::text[], $2::int[]) AS n(sku, q) WHERE p.sku = n.sku RETURNING p.sku, p.available`,
-        [[...pricing.needs.keys()], [...pricing.needs.values()]],
-      );
-      changes = updated.rows.map((r) => ({ sku: r.sku, quantity: pricing.needs.get(r.sku)!, available: r.available }));
-      await client.query(
-        `INSERT INTO inventory_reservations (order_id, state, lines, total_cents) VALUES ($1, 'reserved', $2, $3)`,
-        [command.orderId, JSON.stringify(pricing.lines), pricing.totalCents],
-      );
-      return { reply: success({ lines: pricing.lines, totalCents: pricing.totalCents }), duplicate: false };
+      const { existing, products } = await reservationAndLockedStock(client, command.orderId, command.items);
+      if (existing) return { execution: { reply: replyForExisting(existing), duplicate: true } };
+      const pricing = priceOrder(command.items, products);
+      if (!pricing.ok) return { execution: { reply: pricing.reply, duplicate: false } };
+      // The product rows are locked by this transaction, so what the update leaves is known already.
+      changes = [...pricing.needs].map(([sku, quantity]) => ({
+        sku,
+        quantity,
+        available: products.get(sku)!.available - quantity,
+      }));
+      return {
+        execution: { reply: success({ lines: pricing.lines, totalCents: pricing.totalCents }), duplicate: false },
+        write: {
+          name: 'inventory-reserve',
+          ctes: [
+            `stock AS (UPDATE inventory_products p
+              SET available = p.available - n.q, reserved = p.reserved + n.q, updated_at = now()
+              FROM unnest($1::text[], $2::int[]) AS n(sku, q) WHERE p.sku = n.sku)`,
+            `reservation AS (INSERT INTO inventory_reservations (order_id, state, lines, total_cents)
+              VALUES ($3, 'reserved', $4, $5))`,
+          ],
+          values: [
+            [...pricing.needs.keys()],
+            [...pricing.needs.values()],
+            command.orderId,
+            JSON.stringify(pricing.lines),
+            pricing.totalCents,
+          ],
+        },
+      };
     });
     return { ...execution, changes: execution.duplicate ? [] : changes };
   }
@@ -159,49 +170,60 @@ export class PgInventoryStore implements InventoryStore {
   release(key: InboxKey, command: ReleaseInventory) {
     return runOncePg(this.db, SERVICE, key, async (client) => {
       await lockOrder(client, command.orderId);
-      const existing = await selectReservation(client, command.orderId);
+      const existing = await lockReservation(client, command.orderId);
       if (!existing) {
         // A tombstone: a reserve arriving after its compensation must not take stock for a dead order.
-        await client.query(
-          `INSERT INTO inventory_reservations (order_id, state, lines, total_cents) VALUES ($1, 'released', '[]', 0)`,
-          [command.orderId],
-        );
-        return { reply: success({ released: [] }), duplicate: false };
+        return {
+          execution: { reply: success({ released: [] }), duplicate: false },
+          write: {
+            name: 'inventory-void',
+            ctes: [
+              `tombstone AS (INSERT INTO inventory_reservations (order_id, state, lines, total_cents)
+                VALUES ($1, 'released', '[]', 0))`,
+            ],
+            values: [command.orderId],
+          },
+        };
       }
-      if (existing.state === 'released') return { reply: success({ released: [] }), duplicate: true };
+      if (existing.state === 'released') return { execution: { reply: success({ released: [] }), duplicate: true } };
       const released = releasedOf(existing.lines);
       const held = existing.state === 'reserved' ? 1 : 0;
-      await client.query(
-        `UPDATE inventory_products p SET available = p.available + n.q, reserved = p.reserved - n.q * $3,
-           updated_at = now()
-         FROM unnest($1::text[], $2::int[]) AS n(sku, q) WHERE p.sku = n.sku`,
-        [released.map((r) => r.sku), released.map((r) => r.quantity), held],
-      );
-      await client.query(
-        `UPDATE inventory_reservations SET state = 'released', updated_at = now() WHERE order_id = $1`,
-        [command.orderId],
-      );
-      return { reply: success({ released }), duplicate: false };
+      return {
+        execution: { reply: success({ released }), duplicate: false },
+        write: {
+          name: 'inventory-release',
+          ctes: [
+            `stock AS (UPDATE inventory_products p
+              SET available = p.available + n.q, reserved = p.reserved - n.q * $3, updated_at = now()
+              FROM unnest($1::text[], $2::int[]) AS n(sku, q) WHERE p.sku = n.sku)`,
+            `reservation AS (UPDATE inventory_reservations SET state = 'released', updated_at = now()
+              WHERE order_id = $4)`,
+          ],
+          values: [released.map((r) => r.sku), released.map((r) => r.quantity), held, command.orderId],
+        },
+      };
     });
   }
 
+  /**
+   * One conditional UPDATE: only a `reserved` reservation turns `committed`, and its row lock makes a
+   * concurrent commit or release wait and then re-check the state, so stock is sold once. A release
+   * reads the row FOR UPDATE, so it sees this commit (or this commit sees its release).
+   */
   async commit(orderId: string): Promise<boolean> {
-    return this.db.transaction(async (client) => {
-      await lockOrder(client, orderId);
-      const existing = await selectReservation(client, orderId);
-      if (existing?.state !== 'reserved') return false;
-      const sold = releasedOf(existing.lines);
-      await client.query(
-        `UPDATE inventory_products p SET reserved = p.reserved - n.q, updated_at = now()
-         FROM unnest($1::text[], $2::int[]) AS n(sku, q) WHERE p.sku = n.sku`,
-        [sold.map((r) => r.sku), sold.map((r) => r.quantity)],
-      );
-      await client.query(
-        `UPDATE inventory_reservations SET state = 'committed', updated_at = now() WHERE order_id = $1`,
-        [orderId],
-      );
-      return true;
-    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { rows } = await this.db.pool.query<{ committed: number }>({
+          name: 'inventory-commit',
+          text: COMMIT_SALE,
+          values: [orderId],
+        });
+        return rows[0]!.committed > 0;
+      } catch (error) {
+        // Product rows are locked in no fixed order here, so a deadlock with another order's write can happen.
+        if (attempt >= 5 || !['40001', '40P01'].includes((error as { code?: string }).code ?? '')) throw error;
+      }
+    }
   }
 
   async getReservation(orderId: string): Promise<Reservation | null> {
@@ -217,12 +239,63 @@ export class PgInventoryStore implements InventoryStore {
   }
 }
 
-const lockOrder = (client: pg.PoolClient, orderId: string) =>
-  client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`inventory-order:${orderId}`]);
+const COMMIT_SALE = `WITH sale AS (
+    UPDATE inventory_reservations SET state = 'committed', updated_at = now()
+    WHERE order_id = $1 AND state = 'reserved' RETURNING lines
+  ), sold AS (
+    SELECT line.sku, sum(line.quantity)::int AS q
+    FROM sale, jsonb_to_recordset(sale.lines) AS line(sku text, quantity int) GROUP BY line.sku
+  ), stock AS (
+    UPDATE inventory_products p SET reserved = p.reserved - sold.q, updated_at = now() FROM sold WHERE p.sku = sold.sku
+  )
+  SELECT count(*)::int AS committed FROM sale`;
 
-async function selectReservation(client: pg.PoolClient, orderId: string): Promise<Reservation | null> {
-  const { rows } = await client.query<ReservationRow>('SELECT * FROM inventory_reservations WHERE order_id = $1', [
-    orderId,
-  ]);
+const lockOrder = (client: pg.PoolClient, orderId: string) =>
+  client.query({
+    name: 'inventory-lock-order',
+    text: 'SELECT pg_advisory_xact_lock(hashtext($1))',
+    values: [`inventory-order:${orderId}`],
+  });
+
+type JsonReservationRow = Omit<ReservationRow, 'created_at' | 'updated_at'> & {
+  created_at: string;
+  updated_at: string;
+};
+
+const fromJson = (row: JsonReservationRow): Reservation =>
+  toReservation({ ...row, created_at: new Date(row.created_at), updated_at: new Date(row.updated_at) });
+
+/**
+ * After the order's lock: its reservation, and the order's products locked in sku order (so that
+ * concurrent reserves neither oversell nor deadlock), in one statement.
+ */
+async function reservationAndLockedStock(
+  client: pg.PoolClient,
+  orderId: string,
+  items: ReserveInventory['items'],
+): Promise<{ existing: Reservation | null; products: Map<string, Product> }> {
+  const { rows } = await client.query<{ existing: JsonReservationRow | null; products: ProductRow[] }>({
+    name: 'inventory-reservation-and-stock',
+    text: `WITH stock AS (
+        SELECT ${PRODUCT_COLUMNS} FROM inventory_products WHERE sku = ANY($2::text[]) ORDER BY sku FOR UPDATE
+      )
+      SELECT (SELECT to_jsonb(r) FROM inventory_reservations r WHERE order_id = $1) AS existing,
+        COALESCE((SELECT jsonb_agg(to_jsonb(s)) FROM stock s), '[]') AS products`,
+    values: [orderId, [...quantitiesBySku(items).keys()]],
+  });
+  const row = rows[0]!;
+  return {
+    existing: row.existing ? fromJson(row.existing) : null,
+    products: new Map(row.products.map((p) => [p.sku, toProduct(p)])),
+  };
+}
+
+/** The order's reservation, row-locked so that a concurrent commit waits for this release (and vice versa). */
+async function lockReservation(client: pg.PoolClient, orderId: string): Promise<Reservation | null> {
+  const { rows } = await client.query<ReservationRow>({
+    name: 'inventory-lock-reservation',
+    text: 'SELECT * FROM inventory_reservations WHERE order_id = $1 FOR UPDATE',
+    values: [orderId],
+  });
   return rows[0] ? toReservation(rows[0]) : null;
 }

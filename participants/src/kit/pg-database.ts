@@ -79,58 +79,123 @@ export const INBOX_DDL = `CREATE TABLE IF NOT EXISTS participant_inbox (
   PRIMARY KEY (service, command_id)
 )`;
 
+const FIND_REPLY = 'SELECT command_type, reply FROM participant_inbox WHERE service = $1 AND command_id = $2';
+
 export async function findPgReply(
   db: PgDatabase | pg.PoolClient,
   service: string,
   commandId: string,
 ): Promise<StoredReply | null> {
   const queryable = db instanceof PgDatabase ? db.pool : db;
-  const { rows } = await queryable.query<{ command_type: StoredReply['commandType']; reply: ReplyPayload }>(
-    'SELECT command_type, reply FROM participant_inbox WHERE service = $1 AND command_id = $2',
-    [service, commandId],
-  );
+  const { rows } = await queryable.query<{ command_type: StoredReply['commandType']; reply: ReplyPayload }>({
+    name: 'participant-inbox-find',
+    text: FIND_REPLY,
+    values: [service, commandId],
+  });
   return rows[0] ? { commandType: rows[0].command_type, reply: rows[0].reply } : null;
 }
 
-const insertReply = (client: pg.PoolClient, service: string, key: InboxKey, reply: ReplyPayload) =>
-  client.query('INSERT INTO participant_inbox (service, command_id, command_type, reply) VALUES ($1, $2, $3, $4)', [
-    service,
-    key.commandId,
-    key.commandType,
-    JSON.stringify(reply),
-  ]);
+/** True when a write failed because the command id is already in the inbox (committed by a concurrent twin). */
+export const isInboxConflict = (error: unknown): boolean =>
+  (error as { code?: string }).code === '23505' &&
+  (error as { constraint?: string }).constraint === 'participant_inbox_pkey';
+
+const isRetryable = (error: unknown): boolean => RETRYABLE_CODES.has((error as { code?: string }).code ?? '');
 
 /**
- * Runs a command's effect exactly once: the effect and its reply commit in one transaction with the
- * inbox row keyed by command id. A concurrent duplicate loses on the inbox key, rolls back, and is
- * answered with the reply the winner stored.
+ * The writes of an effect as common table expressions (`name AS (...)`), run in ONE statement with the
+ * insert of the inbox row: the effect and its reply cannot commit apart, and a duplicate command fails
+ * on the inbox key before anything of it commits. `name` names the prepared statement, so the text must
+ * be fixed for a given name.
+ */
+export interface PgWrite {
+  name: string;
+  ctes: string[];
+  values: unknown[];
+}
+
+/** What an effect decided: the execution, and the writes that go with its reply (none for a refusal). */
+export interface PgEffect<R> {
+  execution: Execution<R>;
+  write?: PgWrite;
+}
+
+/** Inserts the inbox row, preceded by the effect's writes in the same statement. */
+function recordReply(client: pg.PoolClient, service: string, key: InboxKey, reply: ReplyPayload, write?: PgWrite) {
+  const values = [...(write?.values ?? []), service, key.commandId, key.commandType, JSON.stringify(reply)];
+  const n = values.length - 4;
+  const insert = `INSERT INTO participant_inbox (service, command_id, command_type, reply)
+    VALUES ($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4})`;
+  return client.query({
+    name: `${write?.name ?? 'participant'}:inbox`,
+    text: write ? `WITH ${write.ctes.join(',\n')}\n${insert}` : insert,
+    values,
+  });
+}
+
+/** The reply a duplicate gets: the one its twin committed (visible now that its insert failed on the key). */
+async function storedDuplicate<R>(db: PgDatabase, service: string, commandId: string): Promise<Execution<R>> {
+  const stored = await findPgReply(db, service, commandId);
+  if (!stored) throw new Error(`inbox row of command '${commandId}' vanished`);
+  return { reply: stored.reply as R, duplicate: true };
+}
+
+/**
+ * Runs a command's effect exactly once: the effect decides in one transaction, and its writes commit in
+ * one statement with the inbox row keyed by command id. A duplicate (its twin committed, or commits
+ * while this one waits on the key) fails on that key, rolls back, and is answered with the stored reply;
+ * the kit already answered duplicates that came in sequence, so the inbox is not read up front.
  */
 export async function runOncePg<R extends ReplyPayload>(
   db: PgDatabase,
   service: string,
   key: InboxKey,
-  effect: (client: pg.PoolClient) => Promise<Execution<R>>,
+  effect: (client: pg.PoolClient) => Promise<PgEffect<R>>,
 ): Promise<Execution<R>> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction(async (client) => {
-        const stored = await findPgReply(client, service, key.commandId);
-        if (stored) return { reply: stored.reply as R, duplicate: true };
-        const execution = await effect(client);
-        await insertReply(client, service, key, execution.reply);
+        const { execution, write } = await effect(client);
+        await recordReply(client, service, key, execution.reply, write);
         return execution;
       });
     } catch (error) {
+      if (isInboxConflict(error)) return storedDuplicate(db, service, key.commandId);
       if (error instanceof RejectCommand) {
-        return db.transaction(async (client) => {
-          const stored = await findPgReply(client, service, key.commandId);
-          if (stored) return { reply: stored.reply as R, duplicate: true };
-          await insertReply(client, service, key, error.reply);
-          return { reply: error.reply as R, duplicate: false };
-        });
+        try {
+          return await db.transaction(async (client) => {
+            await recordReply(client, service, key, error.reply);
+            return { reply: error.reply as R, duplicate: false };
+          });
+        } catch (recordError) {
+          if (isInboxConflict(recordError)) return storedDuplicate(db, service, key.commandId);
+          throw recordError;
+        }
       }
-      const code = (error as { code?: string }).code;
-      if (attempt >= MAX_TX_ATTEMPTS || !code || !RETRYABLE_CODES.has(code)) throw error;
+      if (attempt >= MAX_TX_ATTEMPTS || !isRetryable(error)) throw error;
+    }
+  }
+}
+
+/**
+ * Runs a command whose whole effect, reply and inbox row fit in ONE statement (one statement is one
+ * transaction, so no BEGIN/COMMIT). `write` returns null when the statement saw a conflicting row that
+ * committed after its snapshot and so wrote nothing; it then runs again with a fresh snapshot.
+ */
+export async function writeOncePg<R extends ReplyPayload>(
+  db: PgDatabase,
+  service: string,
+  key: InboxKey,
+  write: (queryable: pg.Pool) => Promise<Execution<R> | null>,
+): Promise<Execution<R>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const execution = await write(db.pool);
+      if (execution) return execution;
+      if (attempt >= MAX_TX_ATTEMPTS) throw new Error(`command '${key.commandId}' kept meeting concurrent writes`);
+    } catch (error) {
+      if (isInboxConflict(error)) return storedDuplicate(db, service, key.commandId);
+      if (attempt >= MAX_TX_ATTEMPTS || !isRetryable(error)) throw error;
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { NotificationTemplate } from '@sagaflow/contracts';
 import { success, type InboxKey, type StoredReply } from '../kit/inbox.js';
-import { findPgReply, INBOX_DDL, PgDatabase, runOncePg } from '../kit/pg-database.js';
+import { findPgReply, INBOX_DDL, PgDatabase, writeOncePg } from '../kit/pg-database.js';
 import type { NotificationStore, SentNotification } from './notification-store.js';
 
 const SERVICE = 'notification';
@@ -39,6 +39,27 @@ const toSent = (row: MessageRow): SentNotification => ({
   createdAt: row.created_at.toISOString(),
 });
 
+/**
+ * Records the message, or finds the one the order already has for that template, and inserts the
+ * inbox row with the reply naming it, in ONE statement. No row back: the order's message was committed
+ * after this statement's snapshot (so `existing` missed it and nothing was written); run it again.
+ */
+const RECORD = `WITH inserted AS (
+    INSERT INTO notification_messages (notification_id, order_id, template, recipient, subject, body, created_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (order_id, template) DO NOTHING
+    RETURNING notification_id
+  ), outcome AS (
+    SELECT notification_id, false AS duplicate FROM inserted
+    UNION ALL
+    SELECT notification_id, true FROM notification_messages
+    WHERE order_id = $2 AND template = $3 AND NOT EXISTS (SELECT 1 FROM inserted)
+  ), inbox AS (
+    INSERT INTO participant_inbox (service, command_id, command_type, reply)
+    SELECT $8, $9, $10, jsonb_build_object('outcome', 'success', 'result', jsonb_build_object('notificationId', notification_id))
+    FROM outcome
+  )
+  SELECT notification_id, duplicate FROM outcome`;
+
 export class PgNotificationStore implements NotificationStore {
   private constructor(private readonly db: PgDatabase) {}
 
@@ -59,18 +80,25 @@ export class PgNotificationStore implements NotificationStore {
   }
 
   record(key: InboxKey, sent: SentNotification) {
-    return runOncePg(this.db, SERVICE, key, async (client) => {
-      const inserted = await client.query<MessageRow>(
-        `INSERT INTO notification_messages (notification_id, order_id, template, recipient, subject, body, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (order_id, template) DO NOTHING RETURNING *`,
-        [sent.notificationId, sent.orderId, sent.template, sent.to, sent.subject, sent.text, sent.createdAt],
-      );
-      if (inserted.rows[0]) return { reply: success({ notificationId: sent.notificationId }), duplicate: false };
-      const { rows } = await client.query<MessageRow>(
-        'SELECT * FROM notification_messages WHERE order_id = $1 AND template = $2',
-        [sent.orderId, sent.template],
-      );
-      return { reply: success({ notificationId: rows[0]!.notification_id }), duplicate: true };
+    return writeOncePg(this.db, SERVICE, key, async (pool) => {
+      const { rows } = await pool.query<{ notification_id: string; duplicate: boolean }>({
+        name: 'notification-record',
+        text: RECORD,
+        values: [
+          sent.notificationId,
+          sent.orderId,
+          sent.template,
+          sent.to,
+          sent.subject,
+          sent.text,
+          sent.createdAt,
+          SERVICE,
+          key.commandId,
+          key.commandType,
+        ],
+      });
+      if (!rows[0]) return null;
+      return { reply: success({ notificationId: rows[0].notification_id }), duplicate: rows[0].duplicate };
     });
   }
 

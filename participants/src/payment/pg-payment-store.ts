@@ -42,7 +42,21 @@ const toPayment = (row: LedgerRow): Payment => ({
   createdAt: row.created_at.toISOString(),
 });
 
-/** Payments on PostgreSQL; each command holds its order's advisory lock, so a charge and a refund never interleave. */
+/** Inserts a ledger entry as part of the inbox row's statement. */
+const ledgerWrite = (name: string, payment: Payment) => ({
+  name,
+  ctes: [
+    `entry AS (INSERT INTO payment_ledger (payment_id, order_id, kind, amount_cents, currency)
+      VALUES ($1, $2, $3, $4, $5))`,
+  ],
+  values: [payment.paymentId, payment.orderId, payment.kind, payment.amountCents, payment.currency],
+});
+
+/**
+ * Payments on PostgreSQL; each command holds its order's advisory lock, so a charge and a refund never
+ * interleave. A row lock cannot stand in for it: a charge and a void insert rows into different tables,
+ * and neither row exists before, so only a lock on the order keeps one from missing the other.
+ */
 export class PgPaymentStore implements PaymentStore {
   private constructor(private readonly db: PgDatabase) {}
 
@@ -56,39 +70,40 @@ export class PgPaymentStore implements PaymentStore {
 
   charge(key: InboxKey, command: ChargePayment, decline: FailureReason | null) {
     return runOncePg(this.db, SERVICE, key, async (client) => {
-      await lockOrder(client, command.orderId);
-      if (await isVoided(client, command.orderId)) return { reply: voidedReply(command.orderId), duplicate: false };
-      const existing = await ledgerEntry(client, command.orderId, 'charge');
-      if (existing) return { reply: chargedReply(existing), duplicate: true };
-      if (decline) return { reply: { outcome: 'failure' as const, reason: decline }, duplicate: false };
-      const { rows } = await client.query<LedgerRow>(
-        `INSERT INTO payment_ledger (payment_id, order_id, kind, amount_cents, currency)
-         VALUES ($1, $2, 'charge', $3, $4) RETURNING *`,
-        [newPaymentId(), command.orderId, command.amountCents, command.currency],
-      );
-      return { reply: chargedReply(toPayment(rows[0]!)), duplicate: false };
+      const state = await lockedState(client, command.orderId);
+      if (state.voided) return { execution: { reply: voidedReply(command.orderId), duplicate: false } };
+      if (state.charge) return { execution: { reply: chargedReply(state.charge), duplicate: true } };
+      if (decline) return { execution: { reply: { outcome: 'failure' as const, reason: decline }, duplicate: false } };
+      // The reply needs nothing the insert makes (created_at is not in it), so both go in one statement.
+      const payment = ledgerEntryOf(command.orderId, 'charge', command.amountCents, command.currency);
+      return {
+        execution: { reply: chargedReply(payment), duplicate: false },
+        write: ledgerWrite('payment-charge', payment),
+      };
     });
   }
 
   refund(key: InboxKey, command: RefundPayment) {
     return runOncePg(this.db, SERVICE, key, async (client) => {
-      await lockOrder(client, command.orderId);
-      const refunded = await ledgerEntry(client, command.orderId, 'refund');
-      if (refunded) return { reply: refundedReply(refunded), duplicate: true };
-      const charge = await ledgerEntry(client, command.orderId, 'charge');
-      if (!charge) {
-        const voided = await client.query(
-          'INSERT INTO payment_voids (order_id) VALUES ($1) ON CONFLICT (order_id) DO NOTHING',
-          [command.orderId],
-        );
-        return { reply: voidReply(), duplicate: voided.rowCount === 0 };
+      const state = await lockedState(client, command.orderId);
+      if (state.refund) return { execution: { reply: refundedReply(state.refund), duplicate: true } };
+      if (!state.charge) {
+        return {
+          execution: { reply: voidReply(), duplicate: state.voided },
+          ...(!state.voided && {
+            write: {
+              name: 'payment-void',
+              ctes: ['void AS (INSERT INTO payment_voids (order_id) VALUES ($1))'],
+              values: [command.orderId],
+            },
+          }),
+        };
       }
-      const { rows } = await client.query<LedgerRow>(
-        `INSERT INTO payment_ledger (payment_id, order_id, kind, amount_cents, currency)
-         VALUES ($1, $2, 'refund', $3, $4) RETURNING *`,
-        [newPaymentId(), command.orderId, charge.amountCents, charge.currency],
-      );
-      return { reply: refundedReply(toPayment(rows[0]!)), duplicate: false };
+      const payment = ledgerEntryOf(command.orderId, 'refund', state.charge.amountCents, state.charge.currency);
+      return {
+        execution: { reply: refundedReply(payment), duplicate: false },
+        write: ledgerWrite('payment-refund', payment),
+      };
     });
   }
 
@@ -105,18 +120,39 @@ export class PgPaymentStore implements PaymentStore {
   }
 }
 
-const lockOrder = (client: pg.PoolClient, orderId: string) =>
-  client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`payment-order:${orderId}`]);
+const ledgerEntryOf = (orderId: string, kind: Payment['kind'], amountCents: number, currency: string): Payment => ({
+  paymentId: newPaymentId(),
+  orderId,
+  kind,
+  amountCents,
+  currency,
+  createdAt: '',
+});
 
-async function isVoided(client: pg.PoolClient, orderId: string): Promise<boolean> {
-  const { rowCount } = await client.query('SELECT 1 FROM payment_voids WHERE order_id = $1', [orderId]);
-  return (rowCount ?? 0) > 0;
+interface OrderPayments {
+  voided: boolean;
+  charge: Payment | null;
+  refund: Payment | null;
 }
 
-async function ledgerEntry(client: pg.PoolClient, orderId: string, kind: Payment['kind']): Promise<Payment | null> {
-  const { rows } = await client.query<LedgerRow>('SELECT * FROM payment_ledger WHERE order_id = $1 AND kind = $2', [
-    orderId,
-    kind,
-  ]);
-  return rows[0] ? toPayment(rows[0]) : null;
+/**
+ * Takes the order's lock, then reads all the order's payment state in one statement; that statement's
+ * snapshot is taken after the lock was granted, so it sees whatever the previous holder committed.
+ */
+async function lockedState(client: pg.PoolClient, orderId: string): Promise<OrderPayments> {
+  await client.query({
+    name: 'payment-lock-order',
+    text: 'SELECT pg_advisory_xact_lock(hashtext($1))',
+    values: [`payment-order:${orderId}`],
+  });
+  const { rows } = await client.query<{ voided: boolean; charge: LedgerRow | null; refund: LedgerRow | null }>({
+    name: 'payment-order-state',
+    text: `SELECT EXISTS (SELECT 1 FROM payment_voids WHERE order_id = $1) AS voided,
+      (SELECT to_jsonb(l) FROM payment_ledger l WHERE order_id = $1 AND kind = 'charge') AS charge,
+      (SELECT to_jsonb(l) FROM payment_ledger l WHERE order_id = $1 AND kind = 'refund') AS refund`,
+    values: [orderId],
+  });
+  const row = rows[0]!;
+  const entry = (l: LedgerRow | null) => (l ? toPayment({ ...l, created_at: new Date(l.created_at) }) : null);
+  return { voided: row.voided, charge: entry(row.charge), refund: entry(row.refund) };
 }

@@ -100,5 +100,15 @@ for (const backend of STORE_BACKENDS) {
       expect(late.reply).to.have.nested.property('reason.code', 'order_voided');
       expect(await store.getProduct('A-1')).to.include({ available: 5 });
     });
+
+    it('conserves stock when a release and a commit of one order race', async () => {
+      for (let n = 0; n < 5; n++) {
+        const orderId = `race${n}`;
+        await store.reserve(key(`rr${n}`), { orderId, items: [{ sku: 'A-1', quantity: 1 }] });
+        await Promise.all([store.commit(orderId), store.release(key(`rl${n}`, 'inventory.release'), { orderId })]);
+        expect(await store.getReservation(orderId)).to.include({ state: 'released' });
+        expect(await store.getProduct('A-1')).to.include({ available: 5, reserved: 0 });
+      }
+    });
   });
 }

@@ -47,5 +47,15 @@ for (const backend of STORE_BACKENDS) {
       expect(await store.findSent('o1', 'order.refunded')).to.equal(null);
       expect(await store.findReply('c2')).to.deep.equal({ commandType: 'notification.send', reply: first.reply });
     });
+
+    it('records one message under concurrent commands for one order and template', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => store.record(key(`cc${i % 4}`), sent(`ntf-c${i}`, 'o2'))),
+      );
+      for (const r of results) expect(r.reply).to.deep.equal(results[0]!.reply);
+      expect(results.filter((r) => !r.duplicate)).to.have.length(1);
+      expect(await store.listByOrder('o2')).to.have.length(1);
+      for (let i = 0; i < 4; i++) expect((await store.findReply(`cc${i}`))?.reply).to.deep.equal(results[0]!.reply);
+    });
   });
 }

@@ -69,5 +69,17 @@ for (const backend of STORE_BACKENDS) {
       for (const r of results) expect(r.reply).to.deep.equal(results[0]!.reply);
       expect(await store.listByOrder('o5')).to.have.length(1);
     });
+
+    it('never leaves money charged when a charge and a refund of one order race', async () => {
+      for (let n = 0; n < 5; n++) {
+        const orderId = `race${n}`;
+        await Promise.all([
+          store.charge(chargeKey(`rc${n}`), charge(orderId), null),
+          store.refund(refundKey(`rf${n}`), { orderId }),
+        ]);
+        const kinds = (await store.listByOrder(orderId)).map((p) => p.kind);
+        expect(kinds.filter((k) => k === 'charge').length).to.equal(kinds.filter((k) => k === 'refund').length);
+      }
+    });
   });
 }
