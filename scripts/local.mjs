@@ -66,7 +66,7 @@ async function chooseStore() {
 
 const services = chosenServices();
 const store = await chooseStore();
-const port = process.env.PORT ?? '8080';
+const port = process.env.PORT || '8080';
 say(`store: ${store.url.replace(/\/\/[^@/]*@/, '//***@')} (${store.why})`);
 say(`services: ${services.join(', ')}`);
 if (services.includes('orchestrator')) say(`API: http://localhost:${port}/orders  (sagas: /sagas, live: /events)`);
