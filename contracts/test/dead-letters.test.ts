@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import {
-  createMessage,
   DeadLetterQueues,
   dlqOf,
   EXCHANGES,
@@ -14,16 +13,11 @@ import {
   type DeliveryInfo,
   type Message,
 } from '../src/index.js';
-import { createTestVhost, eventually, waitUntil, type TestVhost } from '../src/testing/index.js';
+import { chargeCommand, createTestVhost, eventually, waitUntil, type TestVhost } from '../src/testing/index.js';
 
 const DLQ = dlqOf(QUEUES.payment);
 
-const charge = (sagaId: string, orderId: string) =>
-  createMessage(
-    'payment.charge',
-    { orderId, customerId: 'c-1', amountCents: 1200, currency: 'EUR', method: 'card', token: 'tok_ok' },
-    { sagaId, commandId: `cmd-${orderId}` },
-  );
+const charge = (sagaId: string, orderId: string) => chargeCommand({ sagaId, orderId });
 
 describe('DeadLetterQueues', () => {
   let vhost: TestVhost;

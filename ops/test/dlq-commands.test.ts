@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import {
-  createMessage,
   dlqOf,
   EXCHANGES,
   HEADERS,
@@ -12,17 +11,12 @@ import {
   silentLogger,
   type Message,
 } from '@sagaflow/contracts';
-import { createTestVhost, waitUntil, type TestVhost } from '@sagaflow/contracts/testing';
+import { chargeCommand, createTestVhost, waitUntil, type TestVhost } from '@sagaflow/contracts/testing';
 import { runCli } from './support/run-cli.js';
 
 const DLQ = dlqOf(QUEUES.payment);
 
-const charge = (sagaId: string, orderId: string) =>
-  createMessage(
-    'payment.charge',
-    { orderId, customerId: 'c-1', amountCents: 1200, currency: 'EUR', method: 'card', token: 'tok_ok' },
-    { sagaId, commandId: `cmd-${orderId}` },
-  );
+const charge = (sagaId: string, orderId: string) => chargeCommand({ sagaId, orderId });
 
 describe('sagaflow-ops dlq', () => {
   let vhost: TestVhost;

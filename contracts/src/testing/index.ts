@@ -18,3 +18,4 @@ export {
   type SystemService,
   type TestSystem,
 } from './local-system.js';
+export { chargeCommand } from './sample-messages.js';

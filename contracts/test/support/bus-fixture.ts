@@ -1,12 +1,5 @@
 import amqplib, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
-import {
-  createMessage,
-  MessageBus,
-  sagaflowTopology,
-  silentLogger,
-  type Message,
-  type MessageBusOptions,
-} from '../../src/index.js';
+import { MessageBus, sagaflowTopology, silentLogger, type MessageBusOptions } from '../../src/index.js';
 import { createTestVhost, eventually, type TestVhost } from '../../src/testing/index.js';
 
 /** A private vhost plus every bus and raw connection a test opened in it, all closed by `cleanup()`. */
@@ -70,14 +63,5 @@ export class BusFixture {
   }
 }
 
-let counter = 0;
-
 /** A valid `payment.charge` command with fresh ids. */
-export function chargeCommand(amountCents = 1200): Message<'payment.charge'> {
-  counter++;
-  return createMessage(
-    'payment.charge',
-    { orderId: `o-${counter}`, customerId: 'c-1', amountCents, currency: 'EUR', method: 'card', token: 'tok_ok' },
-    { sagaId: `s-${counter}`, commandId: `cmd-${counter}` },
-  );
-}
+export { chargeCommand } from '../../src/testing/index.js';
