@@ -1,41 +1,29 @@
 import { expect } from 'chai';
-import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import type { Channel } from 'amqplib';
 import {
   DeadLetterQueues,
   dlqOf,
   EXCHANGES,
   HEADERS,
-  MessageBus,
   QUEUES,
   SagaflowError,
-  sagaflowTopology,
-  silentLogger,
-  type DeliveryInfo,
+  type MessageBus,
   type Message,
 } from '../src/index.js';
-import { chargeCommand, createTestVhost, eventually, waitUntil, type TestVhost } from '../src/testing/index.js';
+import { chargeCommand, eventually, FailingPaymentQueue, waitUntil } from '../src/testing/index.js';
 
-const DLQ = dlqOf(QUEUES.payment);
+const DLQ = FailingPaymentQueue.DLQ;
 
 const charge = (sagaId: string, orderId: string) => chargeCommand({ sagaId, orderId });
 
 describe('DeadLetterQueues', () => {
-  let vhost: TestVhost;
+  let queue: FailingPaymentQueue;
   let bus: MessageBus;
   let dlq: DeadLetterQueues;
-  let raw: ChannelModel;
   let channel: Channel;
-  let failing: boolean;
-  let handled: { message: Message; delivery: DeliveryInfo }[];
 
-  const depth = async (queue = DLQ) => (await channel.checkQueue(queue)).messageCount;
-
-  /** Dead-letters through the kit: the handler throws a non-retryable error while `failing` is set. */
-  async function deadLetterThroughTheKit(messages: Message[]): Promise<void> {
-    const before = await depth();
-    for (const m of messages) await bus.publish(m);
-    await waitUntil(async () => (await depth()) === before + messages.length, 'the messages are dead-lettered');
-  }
+  const depth = (name?: string) => queue.depth(name);
+  const deadLetterThroughTheKit = (messages: Message[]) => queue.deadLetter(...messages);
 
   /** A dead letter as the kit writes it, but with a forged original route. */
   async function forgeDeadLetter(messageId: string, exchange: string, routingKey: string): Promise<void> {
@@ -58,25 +46,14 @@ describe('DeadLetterQueues', () => {
   }
 
   beforeEach(async () => {
-    vhost = await createTestVhost('dlq');
-    const topology = sagaflowTopology([20]);
-    bus = await MessageBus.connect({ url: vhost.url, topology, logger: silentLogger() });
-    dlq = await DeadLetterQueues.connect(vhost.url, topology);
-    raw = await amqp.connect(vhost.url);
-    channel = await raw.createChannel();
-    failing = true;
-    handled = [];
-    await bus.consume(QUEUES.payment, async (message, delivery) => {
-      if (failing) throw SagaflowError.nonRetryable('card_gateway_bug', `cannot charge ${message.messageId}`);
-      handled.push({ message, delivery });
-    });
+    queue = await FailingPaymentQueue.start('dlq');
+    ({ bus, channel } = queue);
+    dlq = await DeadLetterQueues.connect(queue.vhost.url, queue.topology);
   });
 
   afterEach(async () => {
     await dlq.close();
-    await bus.stop();
-    await raw.close().catch(() => undefined);
-    await vhost.delete();
+    await queue.stop();
   });
 
   it('lists dead letters with their reason and original route, and puts every one back', async () => {
@@ -126,21 +103,21 @@ describe('DeadLetterQueues', () => {
   it('replays a message to its original route with a full retry budget, and a second replay finds nothing', async () => {
     const a = charge('s-1', 'o-1');
     await deadLetterThroughTheKit([a]);
-    failing = false;
+    queue.failing = false;
 
     const dry = await dlq.replay({ all: true, dryRun: true });
     expect(dry).to.include({ matched: 1, replayed: 0, dryRun: true });
     expect(await depth()).to.equal(1);
-    expect(handled).to.have.length(0);
+    expect(queue.handled).to.have.length(0);
 
     const progress: number[] = [];
     const summary = await dlq.replay({ queue: DLQ, onProgress: (p) => progress.push(p.scanned) });
     expect(summary).to.include({ matched: 1, replayed: 1, dryRun: false });
     expect(summary.failed).to.deep.equal([]);
     expect(progress).to.deep.equal([0, 1]);
-    await waitUntil(() => handled.length === 1, 'the replayed command is handled');
-    expect(handled[0]!.message).to.deep.equal(a);
-    expect(handled[0]!.delivery.attempt).to.equal(1);
+    await waitUntil(() => queue.handled.length === 1, 'the replayed command is queue.handled');
+    expect(queue.handled[0]!.message).to.deep.equal(a);
+    expect(queue.handled[0]!.delivery.attempt).to.equal(1);
     expect(await depth()).to.equal(0);
 
     const again = await dlq.replay({ all: true });
@@ -150,19 +127,19 @@ describe('DeadLetterQueues', () => {
   it('replays only the messages of one saga', async () => {
     const [a, b, c] = [charge('s-1', 'o-1'), charge('s-2', 'o-2'), charge('s-1', 'o-3')];
     await deadLetterThroughTheKit([a, b, c]);
-    failing = false;
+    queue.failing = false;
 
     const summary = await dlq.replay({ sagaId: 's-1' });
     expect(summary).to.include({ matched: 2, replayed: 2 });
-    await waitUntil(() => handled.length === 2, 'both commands of the saga are handled');
-    expect(handled.map((h) => h.message.messageId).sort()).to.deep.equal([a.messageId, c.messageId].sort());
+    await waitUntil(() => queue.handled.length === 2, 'both commands of the saga are queue.handled');
+    expect(queue.handled.map((h) => h.message.messageId).sort()).to.deep.equal([a.messageId, c.messageId].sort());
     expect((await dlq.list()).map((d) => d.messageId)).to.deep.equal([b.messageId]);
   });
 
   it('keeps a message it cannot route, and says why', async () => {
     await forgeDeadLetter('lost-1', EXCHANGES.commands, 'payment.nowhere');
     await forgeDeadLetter('lost-2', 'sagaflow.gone', 'payment.charge');
-    failing = false;
+    queue.failing = false;
 
     for (let run = 0; run < 2; run++) {
       const summary = await dlq.replay({ queue: DLQ });
@@ -177,7 +154,7 @@ describe('DeadLetterQueues', () => {
       ]);
       expect((await dlq.list()).map((d) => d.messageId)).to.deep.equal(['lost-1', 'lost-2']);
     }
-    expect(handled).to.have.length(0);
+    expect(queue.handled).to.have.length(0);
   });
 
   it('reads and replays a message the broker dead-lettered (x-death)', async () => {

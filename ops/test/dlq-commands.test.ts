@@ -1,59 +1,30 @@
 import { expect } from 'chai';
-import amqp, { type Channel, type ChannelModel } from 'amqplib';
-import {
-  dlqOf,
-  EXCHANGES,
-  HEADERS,
-  MessageBus,
-  QUEUES,
-  SagaflowError,
-  sagaflowTopology,
-  silentLogger,
-  type Message,
-} from '@sagaflow/contracts';
-import { chargeCommand, createTestVhost, waitUntil, type TestVhost } from '@sagaflow/contracts/testing';
+import type { Channel } from 'amqplib';
+import { dlqOf, EXCHANGES, HEADERS, QUEUES, type Message } from '@sagaflow/contracts';
+import { chargeCommand, FailingPaymentQueue, waitUntil } from '@sagaflow/contracts/testing';
 import { runCli } from './support/run-cli.js';
 
-const DLQ = dlqOf(QUEUES.payment);
+const DLQ = FailingPaymentQueue.DLQ;
 
 const charge = (sagaId: string, orderId: string) => chargeCommand({ sagaId, orderId });
 
 describe('sagaflow-ops dlq', () => {
-  let vhost: TestVhost;
-  let bus: MessageBus;
-  let raw: ChannelModel;
+  let queue: FailingPaymentQueue;
   let channel: Channel;
-  let failing: boolean;
-  let handled: Message[];
   let env: Record<string, string>;
 
-  const depth = async () => (await channel.checkQueue(DLQ)).messageCount;
+  const depth = () => queue.depth();
   const cli = (...argv: string[]) => runCli(argv, env);
-
-  async function deadLetter(...messages: Message[]): Promise<void> {
-    const before = await depth();
-    for (const m of messages) await bus.publish(m);
-    await waitUntil(async () => (await depth()) === before + messages.length, 'the messages are dead-lettered');
-  }
+  const deadLetter = (...messages: Message[]) => queue.deadLetter(...messages);
 
   beforeEach(async () => {
-    vhost = await createTestVhost('ops-dlq');
-    bus = await MessageBus.connect({ url: vhost.url, topology: sagaflowTopology([20]), logger: silentLogger() });
-    raw = await amqp.connect(vhost.url);
-    channel = await raw.createChannel();
-    env = { AMQP_URL: vhost.url };
-    failing = true;
-    handled = [];
-    await bus.consume(QUEUES.payment, async (message) => {
-      if (failing) throw SagaflowError.nonRetryable('gateway_bug', 'cannot charge');
-      handled.push(message);
-    });
+    queue = await FailingPaymentQueue.start('ops-dlq');
+    ({ channel } = queue);
+    env = { AMQP_URL: queue.vhost.url };
   });
 
   afterEach(async () => {
-    await bus.stop();
-    await raw.close().catch(() => undefined);
-    await vhost.delete();
+    await queue.stop();
   });
 
   it('lists dead letters as a table and as JSON, leaving them in place', async () => {
@@ -83,7 +54,11 @@ describe('sagaflow-ops dlq', () => {
       reason: 'rejected',
       attempts: 1,
     });
-    expect(items[0]!.error).to.deep.equal({ type: 'gateway_bug', message: 'cannot charge', retryable: false });
+    expect(items[0]!.error).to.deep.equal({
+      type: 'card_gateway_bug',
+      message: `cannot charge ${a.messageId}`,
+      retryable: false,
+    });
     expect(items[0]).to.have.keys([
       'queue',
       'sourceQueue',
@@ -128,7 +103,7 @@ describe('sagaflow-ops dlq', () => {
   it('replays by saga after a dry run that changes nothing', async () => {
     const [a, b] = [charge('s-1', 'o-1'), charge('s-2', 'o-2')];
     await deadLetter(a, b);
-    failing = false;
+    queue.failing = false;
 
     const dry = await cli('dlq', 'replay', '--saga', 's-1', '--dry-run');
     expect(dry.code).to.equal(0);
@@ -139,8 +114,8 @@ describe('sagaflow-ops dlq', () => {
     const run = await cli('dlq', 'replay', '--saga', 's-1', '--json');
     expect(run.code).to.equal(0);
     expect(JSON.parse(run.stdout)).to.include({ matched: 1, replayed: 1, dryRun: false });
-    await waitUntil(() => handled.length === 1, 'the replayed command is handled');
-    expect(handled[0]).to.deep.equal(a);
+    await waitUntil(() => queue.handled.length === 1, 'the replayed command is handled');
+    expect(queue.handled[0]!.message).to.deep.equal(a);
     expect(await depth()).to.equal(1);
 
     const again = await cli('dlq', 'replay', '--saga', 's-1');
@@ -176,12 +151,12 @@ describe('sagaflow-ops dlq', () => {
 
   it('shows a progress bar on a terminal for a long replay', async () => {
     await deadLetter(...Array.from({ length: 20 }, (_, i) => charge('s-many', `o-${i}`)));
-    failing = false;
+    queue.failing = false;
     const run = await runCli(['dlq', 'replay', '--all'], env, { stderrIsTTY: true });
     expect(run.code).to.equal(0);
     expect(run.stderr).to.contain('replaying [');
     expect(run.stdout).to.contain('replayed 20 of 20');
-    await waitUntil(() => handled.length === 20, 'every replayed command is handled');
+    await waitUntil(() => queue.handled.length === 20, 'every replayed command is handled');
   });
 
   it('purges only with --yes', async () => {

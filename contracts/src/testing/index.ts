@@ -19,3 +19,4 @@ export {
   type TestSystem,
 } from './local-system.js';
 export { chargeCommand } from './sample-messages.js';
+export { FailingPaymentQueue } from './failing-payment-queue.js';

@@ -12,22 +12,11 @@ import {
   released,
   reservation,
   success,
+  orderInput,
   typesOf,
 } from './saga-driver.js';
 
-const input: OrderSagaInput = {
-  sagaId: 'saga-1',
-  orderId: 'order-1',
-  customerId: 'cust-1',
-  customerEmail: 'ada@example.com',
-  currency: 'EUR',
-  items: [
-    { sku: 'SKU-1', quantity: 2 },
-    { sku: 'SKU-2', quantity: 1 },
-  ],
-  payment: { method: 'card', token: 'tok_visa' },
-  maxAttempts: 3,
-};
+const input: OrderSagaInput = orderInput();
 
 const start = () => SagaDriver.start(orderSagaV1, input);
 const stateOf = (saga: SagaDriver) => stateNameOf(saga.persisted);

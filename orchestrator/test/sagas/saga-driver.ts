@@ -1,6 +1,12 @@
 import { createActor, type AnyStateMachine, type SimulatedClock } from 'xstate';
 import type { FailureCode, ReservationResult } from '@sagaflow/contracts';
-import type { ReplyPayload, SagaCommandEmitted, SagaContextBase, SagaEvent } from '../../src/sagas/saga-protocol.js';
+import type {
+  OrderSagaInput,
+  ReplyPayload,
+  SagaCommandEmitted,
+  SagaContextBase,
+  SagaEvent,
+} from '../../src/sagas/saga-protocol.js';
 
 /**
  * Runs a saga the way the engine does: every event restores a fresh actor from the persisted
@@ -84,6 +90,21 @@ export interface PersistedSaga {
   context: SagaContextBase;
   output?: unknown;
 }
+
+/** An order of two lines, as the machine tests and the restore-cost measurement start it. */
+export const orderInput = (maxAttempts = 3): OrderSagaInput => ({
+  sagaId: 'saga-1',
+  orderId: 'order-1',
+  customerId: 'cust-1',
+  customerEmail: 'ada@example.com',
+  currency: 'EUR',
+  items: [
+    { sku: 'SKU-1', quantity: 2 },
+    { sku: 'SKU-2', quantity: 1 },
+  ],
+  payment: { method: 'card', token: 'tok_visa' },
+  maxAttempts,
+});
 
 export const success = (result: Record<string, unknown> = {}): ReplyPayload => ({ outcome: 'success', result });
 

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import type { DeadLetter } from '@sagaflow/contracts';
 import { eventually, startTestSystem, type LocalSystem, type TestSystem } from '@sagaflow/contracts/testing';
 import { runCli, type CliRun } from '../../support/run-cli.js';
 
@@ -71,19 +72,8 @@ export const json = <T>(run: CliRun): T => {
   return JSON.parse(run.stdout) as T;
 };
 
-export interface DeadLetterRow {
-  queue: string;
-  messageId: string;
-  sagaId: string | null;
-  orderId: string | null;
-  type: string | null;
-  exchange: string | null;
-  routingKey: string | null;
-  reason: string;
-  error: { type: string; message: string } | null;
-  attempts: number;
-  replayedAt: string | null;
-}
+/** A row of `dlq list --json`: the shared `DeadLetter` of the dead-letter kit. */
+export type DeadLetterRow = DeadLetter;
 
 export async function deadLetters(system: LocalSystem, queue?: string): Promise<DeadLetterRow[]> {
   const run = await ops(system, ['dlq', 'list', '--json', ...(queue ? ['--queue', queue] : [])]);

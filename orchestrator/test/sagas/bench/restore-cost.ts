@@ -8,7 +8,7 @@ import { cancellationSagaV1 } from '../../../src/sagas/cancellation-saga.js';
 import { orderSagaV1 } from '../../../src/sagas/order-saga.js';
 import type { SagaCommandEmitted, SagaContextBase, SagaEvent } from '../../../src/sagas/saga-protocol.js';
 import { sagaStatusOf, stateNameOf } from '../../../src/sagas/saga-definitions.js';
-import { reservation, success } from '../saga-driver.js';
+import { orderInput, reservation, success } from '../saga-driver.js';
 
 const iterations = Number(process.argv[2] ?? 20_000);
 
@@ -52,19 +52,7 @@ const awaitedReply = (stored: string): SagaEvent => {
   return { type: 'REPLY', commandId: context.awaiting!.command.commandId, reply: success(reservation) };
 };
 
-const order = initial(orderSagaV1, {
-  sagaId: 'saga-1',
-  orderId: 'order-1',
-  customerId: 'cust-1',
-  customerEmail: 'ada@example.com',
-  currency: 'EUR',
-  items: [
-    { sku: 'SKU-1', quantity: 2 },
-    { sku: 'SKU-2', quantity: 1 },
-  ],
-  payment: { method: 'card', token: 'tok_visa' },
-  maxAttempts: 1_000_000_000,
-});
+const order = initial(orderSagaV1, orderInput(1_000_000_000));
 const cancellation = initial(cancellationSagaV1, {
   sagaId: 'saga-2',
   orderId: 'order-1',

@@ -7,6 +7,7 @@ import {
   replyTypeOf,
   routeOf,
   sagaEventKey,
+  sagaflowTopology,
   silentLogger,
   validateTopology,
   type Message,
@@ -35,12 +36,8 @@ export class Duplicator {
 
   static async start(amqpUrl: string): Promise<Duplicator> {
     const topology = validateTopology({
-      exchanges: [
-        { name: EXCHANGES.commands, type: 'direct' },
-        { name: EXCHANGES.replies, type: 'direct' },
-        { name: EXCHANGES.events, type: 'topic' },
-        { name: EXCHANGES.deadLetter, type: 'direct' },
-      ],
+      // The same exchanges as the system's own topology, with only the duplicator's queue.
+      exchanges: sagaflowTopology().exchanges,
       deadLetterExchange: EXCHANGES.deadLetter,
       queues: [
         {
