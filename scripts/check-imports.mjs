@@ -2,6 +2,8 @@
 // Checks the import rules of the code base (run by `make lint`):
 // - packages depend one way: contracts on no other package; orchestrator, participants and ops on
 //   contracts alone, and only through its public entry points;
+// - folders keep to what they are for (FOLDER_RULES): the contracts root and the saga definitions
+//   do no I/O, the engine knows metrics only through its own interface;
 // - no import cycles between source files.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -11,10 +13,65 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PACKAGES = ['contracts', 'orchestrator', 'participants', 'ops'];
 const ALLOWED = {
   contracts: [],
-  orchestrator: ['@sagaflow/contracts', '@sagaflow/contracts/testing'],
-  participants: ['@sagaflow/contracts', '@sagaflow/contracts/testing'],
-  ops: ['@sagaflow/contracts', '@sagaflow/contracts/testing'],
+  orchestrator: ['@sagaflow/contracts', '@sagaflow/contracts/messaging', '@sagaflow/contracts/testing'],
+  participants: ['@sagaflow/contracts', '@sagaflow/contracts/messaging', '@sagaflow/contracts/testing'],
+  ops: ['@sagaflow/contracts', '@sagaflow/contracts/messaging', '@sagaflow/contracts/testing'],
 };
+
+/**
+ * What the files under `folder` (minus `except`) may import: only the `packages` listed (when the
+ * list is given; `node:` builtins count as packages), never one of `forbid`, and of the repository's
+ * own files only those under `reach` (when given) and none under `avoid`.
+ */
+const FOLDER_RULES = [
+  {
+    folder: 'contracts/src/',
+    except: ['contracts/src/messaging/', 'contracts/src/testing/'],
+    why: 'the contracts root is pure: schemas, topology as data, configuration',
+    packages: ['@sinclair/typebox', 'ajv', 'ajv-formats'],
+    avoid: ['contracts/src/messaging/', 'contracts/src/testing/'],
+  },
+  {
+    folder: 'contracts/src/messaging/',
+    why: 'the messaging runtime does not depend on the test harness',
+    avoid: ['contracts/src/testing/'],
+  },
+  {
+    folder: 'orchestrator/src/sagas/',
+    why: 'saga definitions decide and do no I/O',
+    packages: ['xstate', '@sagaflow/contracts'],
+    reach: ['orchestrator/src/sagas/'],
+  },
+  {
+    folder: 'orchestrator/src/engine/',
+    why: 'the engine reports through its metrics interface',
+    forbid: ['prom-client'],
+    avoid: ['orchestrator/src/metrics.ts'],
+  },
+];
+
+const rulesFor = (where) =>
+  FOLDER_RULES.filter((r) => where.startsWith(r.folder) && !(r.except ?? []).some((e) => where.startsWith(e)));
+
+function checkFolderRules(where, spec, target) {
+  for (const rule of rulesFor(where)) {
+    const broken = (what) => problems.push(`${where}: imports ${what} (${rule.why})`);
+    if (target) {
+      const to = relative(root, target);
+      if (rule.reach && !rule.reach.some((r) => to.startsWith(r))) broken(to);
+      else if ((rule.avoid ?? []).some((a) => to.startsWith(a))) broken(to);
+    } else {
+      const name = spec.startsWith('node:')
+        ? spec
+        : spec
+            .split('/')
+            .slice(0, spec.startsWith('@') ? 2 : 1)
+            .join('/');
+      const allowed = rule.packages?.includes(spec);
+      if ((rule.packages && !allowed) || (rule.forbid ?? []).includes(name)) broken(spec);
+    }
+  }
+}
 
 const sources = (dir) =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -45,9 +102,10 @@ for (const pkg of PACKAGES) {
           problems.push(`${where}: reaches into another package (${spec})`);
         // Type-only imports vanish at run time but still tie the files together; count them too.
         edges.push(target);
+        checkFolderRules(where, spec, target);
       } else if (spec.startsWith('@sagaflow/') && !ALLOWED[pkg].includes(spec)) {
         problems.push(`${where}: ${pkg} may not import ${spec}`);
-      }
+      } else checkFolderRules(where, spec, null);
     }
     graph.set(file, edges);
   }
@@ -78,4 +136,4 @@ if (problems.length) {
   console.error(problems.join('\n'));
   process.exit(1);
 }
-console.log(`imports ok: ${graph.size} files, packages depend one way, no cycles`);
+console.log(`imports ok: ${graph.size} files, packages depend one way, folders keep their rules, no cycles`);

@@ -6,16 +6,8 @@
  */
 import amqplib, { type ConsumeMessage } from 'amqplib';
 import { performance } from 'node:perf_hooks';
-import {
-  createMessage,
-  MessageBus,
-  messageProperties,
-  QUEUES,
-  routeOf,
-  sagaflowTopology,
-  silentLogger,
-  type Message,
-} from '../src/index.js';
+import { QUEUES, sagaflowTopology, type Message } from '../src/index.js';
+import { createMessage, MessageBus, messageProperties, routeOf, silentLogger } from '../src/messaging/index.js';
 import { createTestVhost } from '../src/testing/index.js';
 
 interface Settings {

@@ -1,6 +1,10 @@
 /**
- * @sagaflow/contracts — what every Sagaflow service agrees on: message and HTTP schemas (each one
- * both the ajv check and the TypeScript type), the RabbitMQ topology as data, and the messaging kit.
+ * @sagaflow/contracts — what every Sagaflow service agrees on, free of I/O: message and HTTP schemas
+ * (each one both the ajv check and the TypeScript type), the RabbitMQ topology as data, the
+ * participants, failures as data and the configuration reader. It depends on typebox and ajv alone.
+ *
+ * The messaging runtime (bus, dead-letter operations, logger) is `@sagaflow/contracts/messaging`;
+ * the test harness is `@sagaflow/contracts/testing`.
  */
 export * from './schemas/common.js';
 export * from './schemas/commands.js';
@@ -23,7 +27,6 @@ export {
 } from './messages.js';
 export { validator, describeIssues, type Validation, type ValidationIssue, type Validator } from './validation.js';
 export { SagaflowError, toErrorInfo } from './errors.js';
-export { createLogger, silentLogger, type Logger } from './logger.js';
 export {
   EXCHANGES,
   QUEUES,
@@ -39,43 +42,7 @@ export {
   type DeclaringChannel,
   type Topology,
   type WorkQueue,
-} from './messaging/topology.js';
-export { HEADERS, type DeadLetterReason } from './messaging/headers.js';
-export {
-  assertValidMessage,
-  checkMessage,
-  childTraceparent,
-  createMessage,
-  decodeMessage,
-  newTraceparent,
-  routeOf,
-  type Decoded,
-  type MessageOptions,
-} from './messaging/envelope.js';
-export {
-  ack,
-  deadLetter,
-  retryLater,
-  type DeliveryInfo,
-  type HandlerResult,
-  type MessageHandler,
-} from './messaging/handler-result.js';
-export {
-  MessageBus,
-  messageProperties,
-  type ConsumeOptions,
-  type MessageBusOptions,
-  type Subscription,
-} from './messaging/message-bus.js';
-export {
-  DeadLetterQueues,
-  type DeadLetter,
-  type DeadLetterDetail,
-  type DeadLetterListOptions,
-  type ReplayFailure,
-  type ReplayOptions,
-  type ReplayProgress,
-  type ReplaySummary,
-} from './messaging/dead-letters.js';
+} from './topology.js';
+export { HEADERS, type DeadLetterReason } from './headers.js';
 export type { Static, TSchema } from '@sinclair/typebox';
 export { EnvReader, LOG_LEVELS, STORE_SCHEMES, DEFAULT_AMQP_URL, DEFAULT_STORE_URL } from './config.js';

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { setTimeout as delay } from 'node:timers/promises';
-import { QUEUES, toErrorInfo, type MessageBus } from '../src/index.js';
+import { QUEUES, toErrorInfo } from '../src/index.js';
+import { type MessageBus } from '../src/messaging/index.js';
 import { managementApi, waitUntil } from '../src/testing/index.js';
 import { BusFixture, chargeCommand } from './support/bus-fixture.js';
 

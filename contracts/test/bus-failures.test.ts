@@ -1,16 +1,7 @@
 import { expect } from 'chai';
 import type { GetMessage } from 'amqplib';
-import {
-  deadLetter,
-  dlqOf,
-  EXCHANGES,
-  HEADERS,
-  messageProperties,
-  QUEUES,
-  retryLater,
-  SagaflowError,
-  type MessageBus,
-} from '../src/index.js';
+import { dlqOf, EXCHANGES, HEADERS, QUEUES, SagaflowError } from '../src/index.js';
+import { deadLetter, messageProperties, retryLater, type MessageBus } from '../src/messaging/index.js';
 import { waitUntil } from '../src/testing/index.js';
 import { BusFixture, chargeCommand } from './support/bus-fixture.js';
 

@@ -1,16 +1,6 @@
 import { expect } from 'chai';
-import {
-  createMessage,
-  EXCHANGES,
-  HEADERS,
-  MessageBus,
-  QUEUES,
-  SagaflowError,
-  sagaflowTopology,
-  silentLogger,
-  type DeliveryInfo,
-  type Message,
-} from '../src/index.js';
+import { EXCHANGES, HEADERS, QUEUES, SagaflowError, sagaflowTopology, type Message } from '../src/index.js';
+import { createMessage, MessageBus, silentLogger, type DeliveryInfo } from '../src/messaging/index.js';
 import { waitUntil } from '../src/testing/index.js';
 import { BusFixture, chargeCommand } from './support/bus-fixture.js';
 

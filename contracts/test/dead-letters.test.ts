@@ -1,15 +1,7 @@
 import { expect } from 'chai';
 import type { Channel } from 'amqplib';
-import {
-  DeadLetterQueues,
-  dlqOf,
-  EXCHANGES,
-  HEADERS,
-  QUEUES,
-  SagaflowError,
-  type MessageBus,
-  type Message,
-} from '../src/index.js';
+import { dlqOf, EXCHANGES, HEADERS, QUEUES, SagaflowError, type Message } from '../src/index.js';
+import { DeadLetterQueues, type MessageBus } from '../src/messaging/index.js';
 import { chargeCommand, eventually, FailingPaymentQueue, waitUntil } from '../src/testing/index.js';
 
 const DLQ = FailingPaymentQueue.DLQ;

@@ -1,17 +1,13 @@
 import { expect } from 'chai';
+import { ChargePayment, EXCHANGES, SagaflowError, validator, HEADERS } from '../src/index.js';
 import {
   assertValidMessage,
-  ChargePayment,
   childTraceparent,
   createMessage,
   decodeMessage,
-  EXCHANGES,
   messageProperties,
   routeOf,
-  SagaflowError,
-  validator,
-  HEADERS,
-} from '../src/index.js';
+} from '../src/messaging/index.js';
 import { chargeCommand } from './support/bus-fixture.js';
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value));

@@ -8,7 +8,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { EXCHANGES, MessageBus, sagaflowTopology, silentLogger } from '@sagaflow/contracts';
+import { EXCHANGES, sagaflowTopology } from '@sagaflow/contracts';
+import { MessageBus, silentLogger } from '@sagaflow/contracts/messaging';
 import { http, orderRequest, TestStack } from '../test/support/test-stack.js';
 
 const { values } = parseArgs({

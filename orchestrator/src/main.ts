@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { createLogger } from '@sagaflow/contracts';
+import { createLogger } from '@sagaflow/contracts/messaging';
 import { readConfig } from './config.js';
 import { start } from './orchestrator.js';
 

@@ -1,9 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { SAGA_STATUSES, TERMINAL_SAGA_STATUSES } from '@sagaflow/contracts';
+import type { SagaObserver } from './engine/saga-observer.js';
 import type { SagaCommit, SagaRecord, SagaStore } from './store/saga-store.js';
 
 /** The orchestrator's Prometheus metrics. */
-export class SagaMetrics {
+export class SagaMetrics implements SagaObserver {
   readonly registry = new Registry();
   private readonly started: Counter<'type'>;
   private readonly finished: Counter<'type' | 'outcome'>;

@@ -1,17 +1,15 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MESSAGES, QUEUES, sagaflowTopology } from '@sagaflow/contracts';
 import {
   createLogger,
   deadLetter,
   DeadLetterQueues,
   MessageBus,
-  MESSAGES,
-  QUEUES,
-  sagaflowTopology,
   type Logger,
   type Subscription,
-} from '@sagaflow/contracts';
+} from '@sagaflow/contracts/messaging';
 import { createApp } from './api/app.js';
 import { SagaEventStream } from './api/saga-event-stream.js';
 import type { OrchestratorConfig } from './config.js';

@@ -1,4 +1,4 @@
-import { createLogger } from '@sagaflow/contracts';
+import { createLogger } from '@sagaflow/contracts/messaging';
 import { ConfigError, configFromEnv, PARTICIPANTS, startService } from './index.js';
 
 const service = process.argv[2] ?? '';

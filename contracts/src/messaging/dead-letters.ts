@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type GetMessage, type Options } from 'amqplib';
 import { SagaflowError } from '../errors.js';
 import type { ErrorInfo } from '../schemas/common.js';
-import { HEADERS } from './headers.js';
-import { deadLetterQueues, sagaflowTopology, validateTopology, type Topology } from './topology.js';
+import { HEADERS } from '../headers.js';
+import { deadLetterQueues, sagaflowTopology, validateTopology, type Topology } from '../topology.js';
 
 /** One message waiting in a dead-letter queue, as an operator needs to see it. */
 export interface DeadLetter {

@@ -1,8 +1,8 @@
 import { randomFillSync, randomUUID } from 'node:crypto';
 import { Envelope, isMessageType, MESSAGES, type Message, type MessageType, type PayloadOf } from '../messages.js';
 import { describeIssues, validator } from '../validation.js';
-import { EXCHANGES } from './topology.js';
-import type { DeadLetterReason } from './headers.js';
+import { EXCHANGES } from '../topology.js';
+import type { DeadLetterReason } from '../headers.js';
 import { SagaflowError } from '../errors.js';
 
 // One call into the system's random source per 256 traceparents instead of two per message.

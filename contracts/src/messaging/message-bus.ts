@@ -1,13 +1,13 @@
 import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
-import type { Logger } from '../logger.js';
+import type { Logger } from './logger.js';
 import { SagaflowError, toErrorInfo } from '../errors.js';
 import type { ErrorInfo } from '../schemas/common.js';
 import type { Message } from '../messages.js';
 import { assertValidMessage, decodeMessage, routeOf } from './envelope.js';
 import { ack, type HandlerResult, type MessageHandler } from './handler-result.js';
-import { HEADERS, type DeadLetterReason } from './headers.js';
-import { declareTopology, retryQueueOf, validateTopology, type Topology, type WorkQueue } from './topology.js';
+import { HEADERS, type DeadLetterReason } from '../headers.js';
+import { declareTopology, retryQueueOf, validateTopology, type Topology, type WorkQueue } from '../topology.js';
 
 export interface MessageBusOptions {
   url: string;

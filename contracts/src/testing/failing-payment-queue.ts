@@ -1,10 +1,10 @@
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { SagaflowError } from '../errors.js';
-import { silentLogger } from '../logger.js';
+import { silentLogger } from '../messaging/logger.js';
 import type { Message } from '../messages.js';
 import type { DeliveryInfo } from '../messaging/handler-result.js';
 import { MessageBus } from '../messaging/message-bus.js';
-import { dlqOf, QUEUES, sagaflowTopology, type Topology } from '../messaging/topology.js';
+import { dlqOf, QUEUES, sagaflowTopology, type Topology } from '../topology.js';
 import { waitUntil } from './eventually.js';
 import { createTestVhost, type TestVhost } from './vhost.js';
 

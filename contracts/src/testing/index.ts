@@ -20,3 +20,4 @@ export {
 } from './local-system.js';
 export { chargeCommand } from './sample-messages.js';
 export { FailingPaymentQueue } from './failing-payment-queue.js';
+export { ioModuleLoadedBy, IO_PACKAGES } from './module-purity.js';

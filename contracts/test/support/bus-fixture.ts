@@ -1,5 +1,6 @@
 import amqplib, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
-import { MessageBus, sagaflowTopology, silentLogger, type MessageBusOptions } from '../../src/index.js';
+import { sagaflowTopology } from '../../src/index.js';
+import { MessageBus, silentLogger, type MessageBusOptions } from '../../src/messaging/index.js';
 import { createTestVhost, eventually, type TestVhost } from '../../src/testing/index.js';
 
 /** A private vhost plus every bus and raw connection a test opened in it, all closed by `cleanup()`. */

@@ -1,13 +1,13 @@
 import cliProgress from 'cli-progress';
 import { Option, type Command } from 'commander';
+import { deadLetterQueues } from '@sagaflow/contracts';
 import {
-  deadLetterQueues,
   DeadLetterQueues,
   type DeadLetter,
   type DeadLetterDetail,
   type ReplayProgress,
   type ReplaySummary,
-} from '@sagaflow/contracts';
+} from '@sagaflow/contracts/messaging';
 import { OpsFailure, positiveInteger, usageError, type OpsContext } from '../context.js';
 import { formatFields, formatTable, type Column } from '../format/table.js';
 

@@ -1,17 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import {
-  createMessage,
-  deadLetterQueues,
-  dlqOf,
-  EXCHANGES,
-  HEADERS,
-  MessageBus,
-  messageProperties,
-  QUEUES,
-  sagaflowTopology,
-  silentLogger,
-} from '@sagaflow/contracts';
+import { deadLetterQueues, dlqOf, EXCHANGES, HEADERS, QUEUES, sagaflowTopology } from '@sagaflow/contracts';
+import { createMessage, MessageBus, messageProperties, silentLogger } from '@sagaflow/contracts/messaging';
 import { eventually } from '@sagaflow/contracts/testing';
 import {
   answeredCharges,

@@ -1,12 +1,6 @@
 import express, { type Express } from 'express';
-import {
-  CreateOrderRequest,
-  ListOrdersQuery,
-  ListSagasQuery,
-  type DeadLetterQueues,
-  type Logger,
-  type MessageBus,
-} from '@sagaflow/contracts';
+import { CreateOrderRequest, ListOrdersQuery, ListSagasQuery } from '@sagaflow/contracts';
+import { type DeadLetterQueues, type Logger, type MessageBus } from '@sagaflow/contracts/messaging';
 import type { SagaEngine } from '../engine/saga-engine.js';
 import type { SagaMetrics } from '../metrics.js';
 import type { SagaStore } from '../store/saga-store.js';

@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
-import { ListDeadLettersQuery, ReplayRequest, SagaflowError, type DeadLetterQueues } from '@sagaflow/contracts';
+import { ListDeadLettersQuery, ReplayRequest, SagaflowError } from '@sagaflow/contracts';
+import { type DeadLetterQueues } from '@sagaflow/contracts/messaging';
 import { HttpError } from './http-error.js';
 import { parseBody, parseQuery, route } from './middleware.js';
 

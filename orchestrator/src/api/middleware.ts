@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
-import { validator, type Logger, type Static, type TSchema } from '@sagaflow/contracts';
+import { validator, type Static, type TSchema } from '@sagaflow/contracts';
+import { type Logger } from '@sagaflow/contracts/messaging';
 
 import { HttpError } from './http-error.js';
 

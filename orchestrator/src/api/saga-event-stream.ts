@@ -1,5 +1,6 @@
 import type { Response } from 'express';
-import { EXCHANGES, type Logger, type MessageBus, type SagaChanged, type Subscription } from '@sagaflow/contracts';
+import { EXCHANGES, type SagaChanged } from '@sagaflow/contracts';
+import { type Logger, type MessageBus, type Subscription } from '@sagaflow/contracts/messaging';
 
 interface Client {
   res: Response;

@@ -1,4 +1,4 @@
-import type { Logger, MessageBus } from '@sagaflow/contracts';
+import type { Logger, MessageBus } from '@sagaflow/contracts/messaging';
 import type { OutboxEntry, SagaStore } from '../store/saga-store.js';
 
 export interface OutboxRelayOptions {

@@ -1,20 +1,22 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { CreateOrderRequest, Logger, Message, SagaType } from '@sagaflow/contracts';
+import type { CreateOrderRequest, Message, SagaType } from '@sagaflow/contracts';
+import type { Logger } from '@sagaflow/contracts/messaging';
 import { definitionFor, latestVersion } from '../sagas/index.js';
 import type { CancellationSagaInput, OrderSagaInput, ReplyPayload, SagaEvent } from '../sagas/saga-protocol.js';
 import type { OrderRecord, SagaCommit, SagaRecord, SagaStore } from '../store/saga-store.js';
-import type { SagaMetrics } from '../metrics.js';
+import { canonicalJson } from './canonical-json.js';
 import { systemClock, type Clock } from './clock.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { SagaCache } from './saga-cache.js';
 import type { OutboxRelay } from './outbox-relay.js';
+import type { SagaObserver } from './saga-observer.js';
 import { applyEvent, startSaga } from './saga-transition.js';
 
 export interface SagaEngineOptions {
   store: SagaStore;
   relay: OutboxRelay;
   log: Logger;
-  metrics: SagaMetrics;
+  metrics: SagaObserver;
   clock?: Clock;
   stepTimeoutMs: number;
   maxAttempts: number;
@@ -61,7 +63,7 @@ export class SagaEngine {
 
   async placeOrder(request: CreateOrderRequest, idempotencyKey: string | null): Promise<PlaceOrderResult> {
     const { store } = this.options;
-    const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+    const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
     if (idempotencyKey) {
       const existing = await store.getOrderByIdempotencyKey(idempotencyKey);
       if (existing)

@@ -1,15 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createActor, type AnyStateMachine } from 'xstate';
 import {
-  createMessage,
   EXCHANGES,
-  routeOf,
   sagaEventKey,
   type SagaStatus,
   type SagaType,
   type TimelineEntry,
   type TimelineKind,
 } from '@sagaflow/contracts';
+import { createMessage, routeOf } from '@sagaflow/contracts/messaging';
 import { sagaStatusOf, stateNameOf } from '../sagas/index.js';
 import type { SagaCommandEmitted, SagaContextBase, SagaEvent } from '../sagas/saga-protocol.js';
 import type { OrderPatch, OutboxEntry, SagaCommit, SagaRecord } from '../store/saga-store.js';

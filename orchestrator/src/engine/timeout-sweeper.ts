@@ -1,4 +1,4 @@
-import type { Logger } from '@sagaflow/contracts';
+import type { Logger } from '@sagaflow/contracts/messaging';
 import type { SagaStore } from '../store/saga-store.js';
 import { systemClock, type Clock } from './clock.js';
 import type { SagaEngine } from './saga-engine.js';

@@ -1,4 +1,5 @@
-import { SagaflowError, type Logger } from '@sagaflow/contracts';
+import { SagaflowError } from '@sagaflow/contracts';
+import { type Logger } from '@sagaflow/contracts/messaging';
 import { MongoSagaStore } from './mongo-saga-store.js';
 import { PostgresSagaStore } from './postgres-saga-store.js';
 import type { SagaStore } from './saga-store.js';

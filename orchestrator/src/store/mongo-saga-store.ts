@@ -1,4 +1,5 @@
-import { SagaflowError, type Logger, type SagaStatus } from '@sagaflow/contracts';
+import { SagaflowError, type SagaStatus } from '@sagaflow/contracts';
+import { type Logger } from '@sagaflow/contracts/messaging';
 import mongoose from 'mongoose';
 import {
   createSagaStoreModels,

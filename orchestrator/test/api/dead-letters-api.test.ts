@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { createMessage, MessageBus, sagaflowTopology, silentLogger } from '@sagaflow/contracts';
+import { sagaflowTopology } from '@sagaflow/contracts';
+import { createMessage, MessageBus, silentLogger } from '@sagaflow/contracts/messaging';
 import { eventually } from '@sagaflow/contracts/testing';
 import type { Orchestrator } from '../../src/orchestrator.js';
 import { http, TestStack } from '../support/test-stack.js';

@@ -1,4 +1,4 @@
-import { silentLogger } from '@sagaflow/contracts';
+import { silentLogger } from '@sagaflow/contracts/messaging';
 import { expect } from 'chai';
 import { createSagaStore } from '../../src/store/create-saga-store.js';
 import { MongoSagaStore } from '../../src/store/mongo-saga-store.js';

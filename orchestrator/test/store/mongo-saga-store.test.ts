@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { silentLogger } from '@sagaflow/contracts';
+import { silentLogger } from '@sagaflow/contracts/messaging';
 import mongoose from 'mongoose';
 import { MongoSagaStore } from '../../src/store/mongo-saga-store.js';
 import { describeSagaStoreContract } from './saga-store-contract.js';

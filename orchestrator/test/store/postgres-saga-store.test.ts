@@ -1,4 +1,4 @@
-import { silentLogger } from '@sagaflow/contracts';
+import { silentLogger } from '@sagaflow/contracts/messaging';
 import { createTestSchema } from '@sagaflow/contracts/testing';
 import { expect } from 'chai';
 import pg from 'pg';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createMessage, routeOf, type SagaStatus, type SagaType, type TimelineEntry } from '@sagaflow/contracts';
+import { type SagaStatus, type SagaType, type TimelineEntry } from '@sagaflow/contracts';
+import { createMessage, routeOf } from '@sagaflow/contracts/messaging';
 import type { OrderRecord, OutboxEntry, SagaCommit, SagaRecord } from '../../src/store/saga-store.js';
 
 /** Far from "now", so that tests can place times before and after it at will. */

@@ -1,16 +1,18 @@
 import {
-  childTraceparent,
-  createMessage,
-  MessageBus,
   QUEUES,
   sagaflowTopology,
-  silentLogger,
   type CommandType,
   type Message,
   type PayloadOf,
   type ReplyType,
-  type Subscription,
 } from '@sagaflow/contracts';
+import {
+  childTraceparent,
+  createMessage,
+  MessageBus,
+  silentLogger,
+  type Subscription,
+} from '@sagaflow/contracts/messaging';
 
 export type ScriptedReply =
   { outcome: 'success'; result: unknown } | { outcome: 'failure'; reason: { code: string; message: string } };

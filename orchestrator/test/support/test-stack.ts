@@ -1,4 +1,4 @@
-import { silentLogger } from '@sagaflow/contracts';
+import { silentLogger } from '@sagaflow/contracts/messaging';
 import { createTestSchema, createTestVhost, type TestSchema, type TestVhost } from '@sagaflow/contracts/testing';
 import { start, type Orchestrator } from '../../src/orchestrator.js';
 import type { OrchestratorConfig } from '../../src/config.js';

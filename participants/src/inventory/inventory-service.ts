@@ -1,12 +1,5 @@
-import {
-  createMessage,
-  PutProductRequest,
-  QUEUES,
-  type Logger,
-  type Message,
-  type MessageBus,
-  type PayloadOf,
-} from '@sagaflow/contracts';
+import { PutProductRequest, QUEUES, type Message, type PayloadOf } from '@sagaflow/contracts';
+import { createMessage, type Logger, type MessageBus } from '@sagaflow/contracts/messaging';
 import type { Express } from 'express';
 import { validated } from '../kit/http-app.js';
 import { startParticipantService, type ParticipantConfig, type ServiceHandle } from '../kit/participant-service.js';

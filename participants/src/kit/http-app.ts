@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Response } from 'express';
-import { FaultsRequest, validator, type Logger, type Validator } from '@sagaflow/contracts';
+import { FaultsRequest, validator, type Validator } from '@sagaflow/contracts';
+import { type Logger } from '@sagaflow/contracts/messaging';
 import type { FaultInjector } from './faults.js';
 import type { ParticipantMetrics } from './metrics.js';
 

@@ -1,4 +1,5 @@
-import { MessageBus, sagaflowTopology, silentLogger, type Logger, type Subscription } from '@sagaflow/contracts';
+import { sagaflowTopology } from '@sagaflow/contracts';
+import { MessageBus, silentLogger, type Logger, type Subscription } from '@sagaflow/contracts/messaging';
 import type { Express } from 'express';
 import { FaultInjector } from './faults.js';
 import { createServiceApp, listen, type HttpServer } from './http-app.js';

@@ -1,17 +1,13 @@
+import { replyTypeOf, type CommandType, type Message, type PayloadOf, type ReplyType } from '@sagaflow/contracts';
 import {
   childTraceparent,
   createMessage,
   deadLetter,
-  replyTypeOf,
-  type CommandType,
   type HandlerResult,
   type Logger,
-  type Message,
   type MessageBus,
-  type PayloadOf,
-  type ReplyType,
   type Subscription,
-} from '@sagaflow/contracts';
+} from '@sagaflow/contracts/messaging';
 import type { FaultInjector } from './faults.js';
 import type { Execution, InboxReader, ReplyOf, ReplyPayload } from './inbox.js';
 import type { ParticipantMetrics } from './metrics.js';

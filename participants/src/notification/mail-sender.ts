@@ -1,4 +1,4 @@
-import type { Logger } from '@sagaflow/contracts';
+import type { Logger } from '@sagaflow/contracts/messaging';
 import nodemailer from 'nodemailer';
 
 export interface OutgoingMail {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ByOrderQuery, QUEUES, silentLogger, validator } from '@sagaflow/contracts';
+import { ByOrderQuery, QUEUES, validator } from '@sagaflow/contracts';
+import { silentLogger } from '@sagaflow/contracts/messaging';
 import type { Express } from 'express';
 import { validated } from '../kit/http-app.js';
 import { startParticipantService, type ParticipantConfig, type ServiceHandle } from '../kit/participant-service.js';

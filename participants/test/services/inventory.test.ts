@@ -1,13 +1,6 @@
 import { expect } from 'chai';
-import {
-  createMessage,
-  EXCHANGES,
-  HEADERS,
-  QUEUES,
-  sagaEventKey,
-  type Message,
-  type PayloadOf,
-} from '@sagaflow/contracts';
+import { EXCHANGES, HEADERS, QUEUES, sagaEventKey, type Message, type PayloadOf } from '@sagaflow/contracts';
+import { createMessage } from '@sagaflow/contracts/messaging';
 import { eventually } from '@sagaflow/contracts/testing';
 import type { Product } from '@sagaflow/contracts';
 import { startInventory } from '../../src/index.js';

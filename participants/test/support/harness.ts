@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import {
-  createMessage,
-  MessageBus,
   QUEUES,
   sagaflowTopology,
-  silentLogger,
   type CommandType,
   type Message,
   type PayloadOf,
   type ReplyType,
 } from '@sagaflow/contracts';
+import { createMessage, MessageBus, silentLogger } from '@sagaflow/contracts/messaging';
 import {
   createTestSchema,
   createTestVhost,

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import type { DeadLetter } from '@sagaflow/contracts';
+import type { DeadLetter } from '@sagaflow/contracts/messaging';
 import { eventually, startTestSystem, type LocalSystem, type TestSystem } from '@sagaflow/contracts/testing';
 import { runCli, type CliRun } from '../../support/run-cli.js';
 

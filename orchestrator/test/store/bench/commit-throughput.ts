@@ -3,7 +3,7 @@
  * timeline entry, one outbox message, an order patch). Run after a build:
  * `node orchestrator/dist/test/store/bench/commit-throughput.js [commits]`.
  */
-import { silentLogger } from '@sagaflow/contracts';
+import { silentLogger } from '@sagaflow/contracts/messaging';
 import { createTestSchema } from '@sagaflow/contracts/testing';
 import { PostgresSagaStore } from '../../../src/store/postgres-saga-store.js';
 import type { SagaRecord } from '../../../src/store/saga-store.js';

@@ -2,17 +2,13 @@ import { randomUUID } from 'node:crypto';
 import {
   COMMAND_TYPES,
   EXCHANGES,
-  MessageBus,
-  messageProperties,
   replyTypeOf,
-  routeOf,
   sagaEventKey,
   sagaflowTopology,
-  silentLogger,
   validateTopology,
   type Message,
-  type Subscription,
 } from '@sagaflow/contracts';
+import { MessageBus, messageProperties, routeOf, silentLogger, type Subscription } from '@sagaflow/contracts/messaging';
 
 /** Header on every copy the duplicator publishes. */
 export const DUPLICATE_HEADER = 'x-e2e-duplicate';

@@ -1,8 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Strict } from '../schemas/common.js';
-import { COMMAND_TYPES, replyTypeOf } from '../messages.js';
-import { describeIssues, validator } from '../validation.js';
-import { SagaflowError } from '../errors.js';
+import { Strict } from './schemas/common.js';
+import { COMMAND_TYPES, replyTypeOf } from './messages.js';
+import { describeIssues, validator } from './validation.js';
+import { SagaflowError } from './errors.js';
 
 export const EXCHANGES = {
   commands: 'sagaflow.commands',

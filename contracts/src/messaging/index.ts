@@ -1,0 +1,42 @@
+/**
+ * @sagaflow/contracts/messaging — the runtime every service speaks through: the message bus on
+ * RabbitMQ (confirmed publishes, consumers with retry and dead-letter policies), envelopes, the
+ * dead-letter operations the ops CLI and the orchestrator share, and the JSON logger.
+ */
+export { createLogger, silentLogger, type Logger } from './logger.js';
+export {
+  assertValidMessage,
+  checkMessage,
+  childTraceparent,
+  createMessage,
+  decodeMessage,
+  newTraceparent,
+  routeOf,
+  type Decoded,
+  type MessageOptions,
+} from './envelope.js';
+export {
+  ack,
+  deadLetter,
+  retryLater,
+  type DeliveryInfo,
+  type HandlerResult,
+  type MessageHandler,
+} from './handler-result.js';
+export {
+  MessageBus,
+  messageProperties,
+  type ConsumeOptions,
+  type MessageBusOptions,
+  type Subscription,
+} from './message-bus.js';
+export {
+  DeadLetterQueues,
+  type DeadLetter,
+  type DeadLetterDetail,
+  type DeadLetterListOptions,
+  type ReplayFailure,
+  type ReplayOptions,
+  type ReplayProgress,
+  type ReplaySummary,
+} from './dead-letters.js';
