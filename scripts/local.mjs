@@ -5,10 +5,12 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { SYSTEM_SERVICES, serviceCommandOf } from '../contracts/dist/src/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const ALL = ['orchestrator', 'inventory', 'payment', 'notification'];
-const COLORS = { orchestrator: 36, inventory: 33, payment: 35, notification: 32 };
+const ALL = SYSTEM_SERVICES;
+const PALETTE = [36, 33, 35, 32, 34, 31];
+const colorOf = (name) => PALETTE[ALL.indexOf(name) % PALETTE.length];
 
 const say = (line) => process.stdout.write(`\x1b[1m[local]\x1b[0m ${line}\n`);
 
@@ -79,7 +81,7 @@ function prefix(name, stream, target) {
   stream.on('data', (chunk) => {
     const lines = (rest + chunk.toString()).split('\n');
     rest = lines.pop();
-    for (const line of lines) target.write(`\x1b[${COLORS[name]}m${name.padEnd(12)}\x1b[0m ${line}\n`);
+    for (const line of lines) target.write(`\x1b[${colorOf(name)}m${name.padEnd(12)}\x1b[0m ${line}\n`);
   });
 }
 
@@ -91,8 +93,8 @@ function stopAll(signal) {
 }
 
 for (const name of services) {
-  const script = name === 'orchestrator' ? 'orchestrator/dist/src/main.js' : 'participants/dist/src/main.js';
-  const args = name === 'orchestrator' ? [script] : [script, name];
+  const { script, args: rest } = serviceCommandOf(name);
+  const args = [script, ...rest];
   const env = { ...process.env, STORE_URL: store.url };
   if (name === 'orchestrator') env.PORT = port;
   else delete env.PORT; // each participant listens on its own port (DESIGN §6)

@@ -1,48 +1,89 @@
 import { SagaflowError } from './errors.js';
+import { parseStoreUrl } from './store-url.js';
+
+/** The log levels every Sagaflow service and the CLI understand, most severe first. */
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+export const DEFAULT_STORE_URL = 'mongodb://127.0.0.1:27017/sagaflow';
+
+/** Exit code of a process that refused to start on bad configuration or usage. */
+export const EXIT_BAD_USAGE = 2;
+
+/** Every problem with the environment at once, so that one start names all bad variables. */
+export class ConfigError extends SagaflowError {
+  constructor(readonly problems: string[]) {
+    super('invalid_config', `invalid configuration: ${problems.join('; ')}`, { retryable: false });
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * Reads settings from the environment and collects every problem, so that a service refuses to
- * start with one clear message naming all bad variables instead of failing later.
+ * The one configuration reader of every service and the CLI (DESIGN §8). Each getter returns a
+ * usable value and notes what was wrong; `done()` then throws one `ConfigError` naming every bad
+ * variable with what is allowed.
  */
 export class EnvReader {
   private readonly problems: string[] = [];
 
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(private readonly env: Env = process.env) {}
 
   string(name: string, fallback: string): string {
-    const value = this.env[name];
-    return value === undefined || value === '' ? fallback : value;
+    return this.optional(name) ?? fallback;
   }
 
   optional(name: string): string | undefined {
-    const value = this.env[name];
+    const value = this.env[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
+  }
+
+  /** Reports a problem found by the caller, alongside the reader's own. */
+  problem(message: string): void {
+    this.problems.push(message);
   }
 
   int(name: string, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
     const raw = this.optional(name);
     if (raw === undefined) return fallback;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
+    if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
       this.problems.push(`${name} must be a whole number from ${min} to ${max} (got '${raw}')`);
       return fallback;
     }
     return value;
   }
 
-  intList(name: string, fallback: number[], { min = 1, max = 86_400_000 } = {}): number[] {
+  intList(name: string, fallback: number[], { min = 1, max = 86_400_000, maxItems = 20 } = {}): number[] {
     const raw = this.optional(name);
     if (raw === undefined) return fallback;
-    const values = raw.split(',').map((part) => Number(part.trim()));
-    if (!values.every((v) => Number.isInteger(v) && v >= min && v <= max)) {
-      this.problems.push(`${name} must be a comma list of whole numbers from ${min} to ${max} (got '${raw}')`);
+    const parts = raw.split(',').map((part) => part.trim());
+    const values = parts.map(Number);
+    const ok = parts.every((p, i) => /^\d+$/.test(p) && values[i] >= min && values[i] <= max);
+    if (!ok || values.length > maxItems) {
+      this.problems.push(
+        `${name} must be a comma list of up to ${maxItems} whole numbers from ${min} to ${max} (got '${raw}')`,
+      );
       return fallback;
     }
     return values;
   }
 
-  url(name: string, fallback: string, schemes: string[]): string {
-    const value = this.string(name, fallback);
+  list(name: string, fallback: string[] = []): string[] {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    return raw
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean);
+  }
+
+  url(name: string, fallback: string, schemes: readonly string[]): string;
+  url(name: string, fallback: undefined, schemes: readonly string[]): string | undefined;
+  url(name: string, fallback: string | undefined, schemes: readonly string[]): string | undefined {
+    const value = this.optional(name) ?? fallback;
+    if (value === undefined) return undefined;
     let scheme: string;
     try {
       scheme = new URL(value).protocol.replace(/:$/, '');
@@ -50,8 +91,10 @@ export class EnvReader {
       this.problems.push(`${name} is not a URL (got '${value}')`);
       return fallback;
     }
-    if (!schemes.includes(scheme))
-      this.problems.push(`${name} must be a ${schemes.join(' or ')} URL (got '${scheme}:')`);
+    if (!schemes.includes(scheme)) {
+      this.problems.push(`${name} must be a ${schemes.map((s) => `${s}://`).join(' or ')} URL (got '${scheme}://')`);
+      return fallback;
+    }
     return value;
   }
 
@@ -64,15 +107,30 @@ export class EnvReader {
     return value as T;
   }
 
-  /** Throws one error listing every problem found, if any. */
-  done(): void {
-    if (this.problems.length) {
-      throw SagaflowError.nonRetryable('invalid_config', `invalid configuration: ${this.problems.join('; ')}`);
+  /** `LOG_LEVEL`, one of `LOG_LEVELS`. */
+  logLevel(): LogLevel {
+    return this.oneOf('LOG_LEVEL', 'info', LOG_LEVELS);
+  }
+
+  /** `AMQP_URL`, the broker of every service. */
+  amqpUrl(): string {
+    return this.url('AMQP_URL', DEFAULT_AMQP_URL, ['amqp', 'amqps']);
+  }
+
+  /** `STORE_URL`, checked by the one store-URL parser. */
+  storeUrl(): string {
+    const value = this.string('STORE_URL', DEFAULT_STORE_URL);
+    try {
+      parseStoreUrl(value);
+    } catch (error) {
+      this.problems.push((error as Error).message);
+      return DEFAULT_STORE_URL;
     }
+    return value;
+  }
+
+  /** Throws one `ConfigError` listing every problem found, if any. */
+  done(): void {
+    if (this.problems.length) throw new ConfigError([...this.problems]);
   }
 }
-
-export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
-export const STORE_SCHEMES = ['mongodb', 'mongodb+srv', 'postgres', 'postgresql'];
-export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
-export const DEFAULT_STORE_URL = 'mongodb://127.0.0.1:27017/sagaflow';

@@ -34,6 +34,7 @@ export {
   TopologySpec,
   declareTopology,
   deadLetterQueues,
+  notADeadLetterQueue,
   dlqOf,
   retryQueueOf,
   sagaEventKey,
@@ -43,6 +44,32 @@ export {
   type Topology,
   type WorkQueue,
 } from './topology.js';
+export {
+  PARTICIPANTS,
+  PARTICIPANT_NAMES,
+  commandQueueOf,
+  commandsOf,
+  isParticipantName,
+  type ParticipantName,
+  type ParticipantSpec,
+} from './participants.js';
+export {
+  ORCHESTRATOR_PORT,
+  SYSTEM_SERVICES,
+  defaultPortOf,
+  isSystemService,
+  serviceCommandOf,
+  type SystemService,
+} from './services.js';
 export { HEADERS, type DeadLetterReason } from './headers.js';
 export type { Static, TSchema } from '@sinclair/typebox';
-export { EnvReader, LOG_LEVELS, STORE_SCHEMES, DEFAULT_AMQP_URL, DEFAULT_STORE_URL } from './config.js';
+export {
+  ConfigError,
+  EnvReader,
+  EXIT_BAD_USAGE,
+  LOG_LEVELS,
+  DEFAULT_AMQP_URL,
+  DEFAULT_STORE_URL,
+  type LogLevel,
+} from './config.js';
+export { parseStoreUrl, STORE_KINDS, STORE_SCHEMES, type StoreKind, type StoreLocation } from './store-url.js';

@@ -3,6 +3,14 @@ import { Strict } from './schemas/common.js';
 import { COMMAND_TYPES, replyTypeOf } from './messages.js';
 import { describeIssues, validator } from './validation.js';
 import { SagaflowError } from './errors.js';
+import {
+  PARTICIPANTS,
+  PARTICIPANT_NAMES,
+  commandQueueOf,
+  commandsOf,
+  type ParticipantName,
+  type ParticipantSpec,
+} from './participants.js';
 
 export const EXCHANGES = {
   commands: 'sagaflow.commands',
@@ -11,13 +19,15 @@ export const EXCHANGES = {
   deadLetter: 'sagaflow.dlx',
 } as const;
 
+const commandQueues = Object.fromEntries(PARTICIPANT_NAMES.map((p) => [p, commandQueueOf(p)])) as {
+  [P in ParticipantName]: `${P}.commands`;
+};
+
+/** Every participant's command queue by its name, the orchestrator's replies, and the event queues. */
 export const QUEUES = {
-  inventory: 'inventory.commands',
-  payment: 'payment.commands',
-  notification: 'notification.commands',
+  ...commandQueues,
   replies: 'orchestrator.replies',
-  /** Saga outcomes the inventory acts on (a completed order's reservation becomes a sale). */
-  inventoryEvents: 'inventory.events',
+  inventoryEvents: PARTICIPANTS.inventory.events.queue,
 } as const;
 
 /** Routing key of a saga event on the events exchange: `saga.<type>.<status>`, lower case. */
@@ -73,11 +83,19 @@ export function validateTopology(topology: unknown): Topology {
   return t;
 }
 
-const commandsFor = (participant: string) =>
-  COMMAND_TYPES.filter((type) => type.startsWith(`${participant}.`)).map((routingKey) => ({
-    exchange: EXCHANGES.commands,
-    routingKey,
-  }));
+function participantQueues(retryDelaysMs: number[]) {
+  return PARTICIPANT_NAMES.flatMap((participant) => {
+    const spec: ParticipantSpec = PARTICIPANTS[participant];
+    const commands = {
+      name: commandQueueOf(participant),
+      bindings: commandsOf(participant).map((routingKey) => ({ exchange: EXCHANGES.commands, routingKey })),
+      retryDelaysMs,
+    };
+    if (!spec.events) return [commands];
+    const bindings = spec.events.routingKeys.map((routingKey) => ({ exchange: EXCHANGES.events, routingKey }));
+    return [commands, { name: spec.events.queue, bindings, retryDelaysMs }];
+  });
+}
 
 /** Sagaflow's topology (DESIGN §2). Commands route by their type, replies by `<command>.reply`. */
 export function sagaflowTopology(retryDelaysMs: number[] = DEFAULT_RETRY_DELAYS_MS): Topology {
@@ -90,17 +108,10 @@ export function sagaflowTopology(retryDelaysMs: number[] = DEFAULT_RETRY_DELAYS_
     ],
     deadLetterExchange: EXCHANGES.deadLetter,
     queues: [
-      { name: QUEUES.inventory, bindings: commandsFor('inventory'), retryDelaysMs },
-      { name: QUEUES.payment, bindings: commandsFor('payment'), retryDelaysMs },
-      { name: QUEUES.notification, bindings: commandsFor('notification'), retryDelaysMs },
+      ...participantQueues(retryDelaysMs),
       {
         name: QUEUES.replies,
         bindings: COMMAND_TYPES.map((c) => ({ exchange: EXCHANGES.replies, routingKey: replyTypeOf(c) })),
-        retryDelaysMs,
-      },
-      {
-        name: QUEUES.inventoryEvents,
-        bindings: [{ exchange: EXCHANGES.events, routingKey: sagaEventKey('order', 'COMPLETED') }],
         retryDelaysMs,
       },
     ],
@@ -109,6 +120,16 @@ export function sagaflowTopology(retryDelaysMs: number[] = DEFAULT_RETRY_DELAYS_
 
 /** Every dead-letter queue of a topology. */
 export const deadLetterQueues = (topology: Topology): string[] => topology.queues.map((q) => dlqOf(q.name));
+
+/** Why `queue` is not one of the topology's dead-letter queues, with a hint to the right one; null when it is. */
+export function notADeadLetterQueue(topology: Topology, queue: string): string | null {
+  const queues = deadLetterQueues(topology);
+  if (queues.includes(queue)) return null;
+  const hint = topology.queues.some((q) => q.name === queue)
+    ? `its dead letters are in '${dlqOf(queue)}'`
+    : `dead-letter queues: ${queues.join(', ')}`;
+  return `'${queue}' is not a dead-letter queue (${hint})`;
+}
 
 /** The part of amqplib's channel that declaring needs, so that any channel type will do. */
 export interface DeclaringChannel {

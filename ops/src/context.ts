@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { sagaflowTopology, type Topology } from '@sagaflow/contracts';
+import { EnvReader, sagaflowTopology, type Topology } from '@sagaflow/contracts';
 
 /** Where the CLI writes: process.stdout and process.stderr, or buffers in tests. */
 export interface OutputStream {
@@ -24,12 +24,18 @@ export interface OpsConfig {
   topology: Topology;
 }
 
-export const readConfig = (deps: OpsDeps): OpsConfig => ({
-  amqpUrl: deps.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672',
-  orchestratorUrl: deps.env.ORCHESTRATOR_URL || 'http://127.0.0.1:8080',
-  apiToken: deps.env.API_TOKEN || undefined,
-  topology: deps.topology ?? sagaflowTopology(),
-});
+/** Reads DESIGN §8's variables the CLI uses; throws one `ConfigError` naming every bad one. */
+export function readConfig(deps: OpsDeps): OpsConfig {
+  const read = new EnvReader(deps.env);
+  const config: OpsConfig = {
+    amqpUrl: read.amqpUrl(),
+    orchestratorUrl: read.url('ORCHESTRATOR_URL', 'http://127.0.0.1:8080', ['http', 'https']),
+    apiToken: read.optional('API_TOKEN'),
+    topology: deps.topology ?? sagaflowTopology(),
+  };
+  read.done();
+  return config;
+}
 
 /** What a command needs to do its work and report it. */
 export interface OpsContext {
@@ -41,13 +47,19 @@ export interface OpsContext {
   exitCode: number;
 }
 
-export const createContext = (deps: OpsDeps): OpsContext => ({
-  deps,
-  config: readConfig(deps),
-  print: (text) => void deps.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-  printJson: (value) => void deps.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
-  exitCode: 0,
-});
+export const createContext = (deps: OpsDeps): OpsContext => {
+  let config: OpsConfig | undefined;
+  return {
+    deps,
+    // Read when a command first needs it, so that `--help` works whatever the environment says.
+    get config() {
+      return (config ??= readConfig(deps));
+    },
+    print: (text) => void deps.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    printJson: (value) => void deps.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    exitCode: 0,
+  };
+};
 
 /** The command ran and failed (exit code 1); its message is what the operator reads. */
 export class OpsFailure extends Error {

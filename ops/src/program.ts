@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { ConfigError, EXIT_BAD_USAGE } from '@sagaflow/contracts';
 import { addDlqCommands } from './commands/dlq.js';
 import { addSagaCommands } from './commands/saga.js';
 import { createContext, type OpsDeps } from './context.js';
@@ -38,6 +39,10 @@ export function buildProgram(deps: OpsDeps): SagaflowOps {
         if (error instanceof CommanderError) {
           // commander has already printed the usage problem.
           return SUCCESS_CODES.has(error.code) && error.exitCode === 0 ? 0 : 2;
+        }
+        if (error instanceof ConfigError) {
+          deps.stderr.write(`error: ${error.message}\n`);
+          return EXIT_BAD_USAGE;
         }
         deps.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
         return 1;

@@ -1,11 +1,4 @@
-import {
-  DEFAULT_AMQP_URL,
-  DEFAULT_RETRY_DELAYS_MS,
-  DEFAULT_STORE_URL,
-  EnvReader,
-  LOG_LEVELS,
-  STORE_SCHEMES,
-} from '@sagaflow/contracts';
+import { DEFAULT_RETRY_DELAYS_MS, EnvReader, ORCHESTRATOR_PORT, type LogLevel } from '@sagaflow/contracts';
 
 export interface OrchestratorConfig {
   amqpUrl: string;
@@ -13,7 +6,7 @@ export interface OrchestratorConfig {
   /** 0 picks a free port. */
   port: number;
   apiToken?: string;
-  logLevel: (typeof LOG_LEVELS)[number];
+  logLevel: LogLevel;
   /** How long a step waits for its reply before the command is sent again. */
   stepTimeoutMs: number;
   /** Sends of one step's command before the saga stalls. */
@@ -32,11 +25,11 @@ export interface OrchestratorConfig {
 export function readConfig(env: NodeJS.ProcessEnv = process.env): OrchestratorConfig {
   const read = new EnvReader(env);
   const config: OrchestratorConfig = {
-    amqpUrl: read.url('AMQP_URL', DEFAULT_AMQP_URL, ['amqp', 'amqps']),
-    storeUrl: read.url('STORE_URL', DEFAULT_STORE_URL, STORE_SCHEMES),
-    port: read.int('PORT', 8080, { max: 65535 }),
+    amqpUrl: read.amqpUrl(),
+    storeUrl: read.storeUrl(),
+    port: read.int('PORT', ORCHESTRATOR_PORT, { max: 65535 }),
     apiToken: read.optional('API_TOKEN'),
-    logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    logLevel: read.logLevel(),
     stepTimeoutMs: read.int('STEP_TIMEOUT_MS', 10_000, { min: 50 }),
     stepMaxAttempts: read.int('STEP_MAX_ATTEMPTS', 3, { min: 1, max: 100 }),
     retryDelaysMs: read.intList('RETRY_DELAYS_MS', DEFAULT_RETRY_DELAYS_MS),

@@ -42,31 +42,17 @@ export {
   type ReplyPayload,
   type StoredReply,
 } from './kit/inbox.js';
-export { storeKindOf, type StoreKind } from './kit/store-url.js';
-export {
-  configFromEnv,
-  ConfigError,
-  DEFAULT_PORTS,
-  DEFAULT_LOW_STOCK_THRESHOLD,
-  PARTICIPANTS,
-  type ParticipantName,
-  type ServiceConfig,
-} from './config.js';
+export { configFromEnv, type ServiceConfig } from './config.js';
+export { DEFAULT_LOW_STOCK_THRESHOLD, inventoryModule } from './inventory/inventory-service.js';
+export { paymentModule } from './payment/payment-service.js';
+export { notificationModule } from './notification/notification-service.js';
+export { participantModule, type ParticipantModule } from './kit/participant-module.js';
+export { PARTICIPANT_MODULES } from './participant-modules.js';
 
 import type { ServiceConfig } from './config.js';
 import type { ServiceHandle } from './kit/participant-service.js';
-import { startInventory } from './inventory/inventory-service.js';
-import { startNotification } from './notification/notification-service.js';
-import { startPayment } from './payment/payment-service.js';
+import { PARTICIPANT_MODULES } from './participant-modules.js';
 
 /** Starts the participant a `configFromEnv` result names. */
-export function startService(service: ServiceConfig): Promise<ServiceHandle> {
-  switch (service.service) {
-    case 'inventory':
-      return startInventory(service.config);
-    case 'payment':
-      return startPayment(service.config);
-    case 'notification':
-      return startNotification(service.config);
-  }
-}
+export const startService = ({ service, config }: ServiceConfig): Promise<ServiceHandle> =>
+  PARTICIPANT_MODULES[service].start(config);

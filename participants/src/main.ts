@@ -1,40 +1,12 @@
-import { createLogger } from '@sagaflow/contracts/messaging';
-import { ConfigError, configFromEnv, PARTICIPANTS, startService } from './index.js';
+import type { ParticipantName } from '@sagaflow/contracts';
+import { runService } from '@sagaflow/contracts/messaging';
+import { configFromEnv, startService } from './index.js';
 
 const service = process.argv[2] ?? '';
-let selected;
-try {
-  selected = configFromEnv(service);
-} catch (error) {
-  console.error(error instanceof ConfigError ? error.message : String(error));
-  if (!(PARTICIPANTS as readonly string[]).includes(service)) {
-    console.error(`usage: node participants/dist/src/main.js <${PARTICIPANTS.join('|')}>`);
-  }
-  process.exit(1);
-}
 
-const logger = createLogger(service, process.env.LOG_LEVEL || 'info');
-selected.config.logger = logger;
-
-try {
-  const handle = await startService(selected);
-  logger.info(`${service} listening on port ${handle.port}`);
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('draining before exit', { signal });
-    try {
-      await handle.stop();
-      process.exit(0);
-    } catch (error) {
-      logger.error('unclean stop', { error: (error as Error).message });
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-} catch (error) {
-  logger.error(`${service} could not start`, { error: (error as Error).message });
-  process.exit(1);
-}
+await runService({
+  name: service || 'participant',
+  // Refuses an unknown participant, so that `service` names one once the configuration is read.
+  readConfig: () => configFromEnv(service).config,
+  start: (config, logger) => startService({ service: service as ParticipantName, config: { ...config, logger } }),
+});

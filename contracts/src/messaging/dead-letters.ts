@@ -3,7 +3,13 @@ import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type GetMes
 import { SagaflowError } from '../errors.js';
 import type { ErrorInfo } from '../schemas/common.js';
 import { HEADERS } from '../headers.js';
-import { deadLetterQueues, sagaflowTopology, validateTopology, type Topology } from '../topology.js';
+import {
+  deadLetterQueues,
+  notADeadLetterQueue,
+  sagaflowTopology,
+  validateTopology,
+  type Topology,
+} from '../topology.js';
 
 /** One message waiting in a dead-letter queue, as an operator needs to see it. */
 export interface DeadLetter {
@@ -387,7 +393,8 @@ export class DeadLetterQueues {
 
   /** Empties one dead-letter queue; returns how many messages it dropped. */
   purge(queue: string): Promise<number> {
-    if (!this.queues.includes(queue)) return Promise.reject(this.notADeadLetterQueue(queue));
+    const refused = this.refusal(queue);
+    if (refused) return Promise.reject(refused);
     return this.serially(() =>
       this.withChannel(async (channel) => {
         const { messageCount } = await channel.purgeQueue(queue);
@@ -481,14 +488,14 @@ export class DeadLetterQueues {
 
   private scope(queue: string | undefined): string[] {
     if (queue === undefined) return this.queues;
-    if (!this.queues.includes(queue)) throw this.notADeadLetterQueue(queue);
+    const refused = this.refusal(queue);
+    if (refused) throw refused;
     return [queue];
   }
 
-  private notADeadLetterQueue(queue: string): SagaflowError {
-    const work = this.topology.queues.find((q) => q.name === queue);
-    const hint = work ? `; its dead letters are in '${queue}.dlq'` : `; dead-letter queues: ${this.queues.join(', ')}`;
-    return SagaflowError.nonRetryable('not_a_dead_letter_queue', `'${queue}' is not a dead-letter queue${hint}`);
+  private refusal(queue: string): SagaflowError | null {
+    const problem = notADeadLetterQueue(this.topology, queue);
+    return problem ? SagaflowError.nonRetryable('not_a_dead_letter_queue', problem) : null;
   }
 
   /** Opens a channel for one piece of work and always closes it, which returns any unacked message. */

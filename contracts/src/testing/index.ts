@@ -11,11 +11,9 @@ export {
   startTestSystem,
   findRepoRoot,
   freePort,
-  SYSTEM_SERVICES,
   type HttpResult,
   type LocalSystem,
   type LocalSystemOptions,
-  type SystemService,
   type TestSystem,
 } from './local-system.js';
 export { chargeCommand } from './sample-messages.js';

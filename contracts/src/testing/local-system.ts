@@ -3,11 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SYSTEM_SERVICES, serviceCommandOf, type SystemService } from '../services.js';
 import { createTestSchema, type TestSchema } from './pg-schema.js';
 import { createTestVhost, type TestVhost } from './vhost.js';
-
-export const SYSTEM_SERVICES = ['orchestrator', 'inventory', 'payment', 'notification'] as const;
-export type SystemService = (typeof SYSTEM_SERVICES)[number];
 
 export interface LocalSystemOptions {
   /** AMQP URL into the broker (usually a test vhost's `url`); or give `vhost`. */
@@ -109,12 +107,10 @@ export async function freePort(): Promise<number> {
 }
 
 function commandOf(root: string, service: SystemService): string[] {
-  const main =
-    service === 'orchestrator'
-      ? join(root, 'orchestrator', 'dist', 'src', 'main.js')
-      : join(root, 'participants', 'dist', 'src', 'main.js');
+  const { script, args } = serviceCommandOf(service);
+  const main = join(root, script);
   if (!existsSync(main)) throw new Error(`${main} is missing: build first (npx tsc -b)`);
-  return service === 'orchestrator' ? [main] : [main, service];
+  return [main, ...args];
 }
 
 /** Children still running when the test runner exits (a crash, Ctrl-C) are killed with it, not orphaned. */

@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import { Option, type Command } from 'commander';
-import { deadLetterQueues } from '@sagaflow/contracts';
+import { notADeadLetterQueue } from '@sagaflow/contracts';
 import {
   DeadLetterQueues,
   type DeadLetter,
@@ -47,13 +47,8 @@ async function withDeadLetters<T>(ctx: OpsContext, work: (dlq: DeadLetterQueues)
 
 /** Refuses, as bad usage, a queue that is not one of the topology's dead-letter queues. */
 function checkQueue(ctx: OpsContext, command: Command, queue: string | undefined): void {
-  if (queue === undefined) return;
-  const queues = deadLetterQueues(ctx.config.topology);
-  if (queues.includes(queue)) return;
-  const hint = ctx.config.topology.queues.some((q) => q.name === queue)
-    ? `its dead letters are in '${queue}.dlq'`
-    : `dead-letter queues: ${queues.join(', ')}`;
-  usageError(command, `'${queue}' is not a dead-letter queue (${hint})`);
+  const problem = queue === undefined ? null : notADeadLetterQueue(ctx.config.topology, queue);
+  if (problem) usageError(command, problem);
 }
 
 function showDetail(ctx: OpsContext, detail: DeadLetterDetail): void {

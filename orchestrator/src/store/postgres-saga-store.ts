@@ -1,3 +1,4 @@
+import { parseStoreUrl } from '@sagaflow/contracts';
 import { SagaflowError, type SagaStatus } from '@sagaflow/contracts';
 import { type Logger } from '@sagaflow/contracts/messaging';
 import { createHash } from 'node:crypto';
@@ -114,14 +115,13 @@ export class PostgresSagaStore implements SagaStore {
     private readonly logger: Logger,
     options: PostgresSagaStoreOptions = {},
   ) {
-    const parsed = new URL(url);
-    this.schema = parsed.searchParams.get('schema') || null;
-    parsed.searchParams.delete('schema');
+    const location = parseStoreUrl(url);
+    this.schema = location.schema;
     const prefix = this.schema ? `${quoteIdent(this.schema)}.` : '';
     this.orders = `${prefix}orders`;
     this.sagas = `${prefix}sagas`;
     this.outbox = `${prefix}outbox`;
-    this.pool = new pg.Pool({ connectionString: parsed.toString(), max: options.maxConnections ?? 10 });
+    this.pool = new pg.Pool({ connectionString: location.url, max: options.maxConnections ?? 10 });
     // An idle client losing its server emits on the pool; without a listener that would end the process.
     this.pool.on('error', (error) => this.logger.warn('postgres idle client error', { error: error.message }));
   }

@@ -28,7 +28,7 @@ describe('createSagaStore', function () {
         error = e;
       }
       expect(error, url).to.include({ type: 'invalid_store_url', retryable: false });
-      expect((error as Error).message).to.match(/STORE_URL must start with mongodb:\/\//);
+      expect((error as Error).message).to.match(/STORE_URL (must be a mongodb:\/\/, |is not a URL)/);
     }
   });
 });

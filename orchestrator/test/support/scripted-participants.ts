@@ -1,5 +1,6 @@
 import {
-  QUEUES,
+  PARTICIPANT_NAMES,
+  commandQueueOf,
   sagaflowTopology,
   type CommandType,
   type Message,
@@ -76,7 +77,7 @@ export class ScriptedParticipants {
       name: 'scripted',
     });
     const participants = new ScriptedParticipants(bus, script);
-    for (const queue of [QUEUES.inventory, QUEUES.payment, QUEUES.notification]) {
+    for (const queue of PARTICIPANT_NAMES.map(commandQueueOf)) {
       participants.subscriptions.push(await bus.consume(queue, (m) => participants.handle(m), { prefetch: 256 }));
     }
     return participants;

@@ -2,6 +2,7 @@ import { PutProductRequest, QUEUES, type Message, type PayloadOf } from '@sagafl
 import { createMessage, type Logger, type MessageBus } from '@sagaflow/contracts/messaging';
 import type { Express } from 'express';
 import { validated } from '../kit/http-app.js';
+import { participantModule } from '../kit/participant-module.js';
 import { startParticipantService, type ParticipantConfig, type ServiceHandle } from '../kit/participant-service.js';
 import { validator } from '@sagaflow/contracts';
 import { DEMO_CATALOGUE } from './demo-catalogue.js';
@@ -14,6 +15,8 @@ export interface InventoryConfig extends ParticipantConfig {
   /** The catalogue added on start where absent (default: the demo catalogue). */
   seed?: readonly ProductSeed[];
 }
+
+export const DEFAULT_LOW_STOCK_THRESHOLD = 5;
 
 const checkPut = validator(PutProductRequest);
 const SKU_PATTERN = /^[A-Z0-9][A-Z0-9-]{0,63}$/;
@@ -87,7 +90,6 @@ export async function startInventory(config: InventoryConfig): Promise<ServiceHa
   }
   return startParticipantService({
     service: 'inventory',
-    queue: QUEUES.inventory,
     config,
     store,
     build: (bus, logger) => ({
@@ -112,3 +114,12 @@ export async function startInventory(config: InventoryConfig): Promise<ServiceHa
     }),
   });
 }
+
+export const inventoryModule = participantModule<InventoryConfig>({
+  stores: ['postgres', 'mongodb'],
+  readConfig: (read, base) => ({
+    ...base,
+    lowStockThreshold: read.int('INVENTORY_LOW_THRESHOLD', DEFAULT_LOW_STOCK_THRESHOLD, { max: 1_000_000_000 }),
+  }),
+  start: startInventory,
+});

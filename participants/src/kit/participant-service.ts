@@ -1,4 +1,4 @@
-import { sagaflowTopology } from '@sagaflow/contracts';
+import { commandQueueOf, sagaflowTopology, type ParticipantName } from '@sagaflow/contracts';
 import { MessageBus, silentLogger, type Logger, type Subscription } from '@sagaflow/contracts/messaging';
 import type { Express } from 'express';
 import { FaultInjector } from './faults.js';
@@ -34,8 +34,7 @@ export interface ServiceParts {
 }
 
 export interface ParticipantServiceOptions {
-  service: string;
-  queue: string;
+  service: ParticipantName;
   config: ParticipantConfig;
   store: InboxReader & Closeable;
   build: (bus: MessageBus, logger: Logger) => ServiceParts;
@@ -49,7 +48,8 @@ export interface ParticipantServiceOptions {
  * owned from here on, also when starting fails.
  */
 export async function startParticipantService(options: ParticipantServiceOptions): Promise<ServiceHandle> {
-  const { service, queue, config, store } = options;
+  const { service, config, store } = options;
+  const queue = commandQueueOf(service);
   const logger = config.logger ?? silentLogger();
   const metrics = new ParticipantMetrics(service);
   const faults = new FaultInjector();

@@ -1,3 +1,4 @@
+import { parseStoreUrl } from '@sagaflow/contracts';
 import pg from 'pg';
 import { RejectCommand, type Execution, type InboxKey, type ReplyPayload, type StoredReply } from './inbox.js';
 
@@ -21,11 +22,10 @@ export class PgDatabase {
     url: string,
     options: { maxConnections?: number; migrations?: string[] } = {},
   ): Promise<PgDatabase> {
-    const parsed = new URL(url);
-    const schema = parsed.searchParams.get('schema') ?? 'public';
-    parsed.searchParams.delete('schema');
+    const location = parseStoreUrl(url);
+    const schema = location.schema ?? 'public';
     const pool = new pg.Pool({
-      connectionString: parsed.toString(),
+      connectionString: location.url,
       max: options.maxConnections ?? 10,
       options: `-c search_path=${quoteIdent(schema)}`,
     });

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { ByOrderQuery, QUEUES, validator } from '@sagaflow/contracts';
+import { ByOrderQuery, validator } from '@sagaflow/contracts';
 import { silentLogger } from '@sagaflow/contracts/messaging';
 import type { Express } from 'express';
 import { validated } from '../kit/http-app.js';
+import { participantModule } from '../kit/participant-module.js';
 import { startParticipantService, type ParticipantConfig, type ServiceHandle } from '../kit/participant-service.js';
 import { LogMailSender, SmtpMailSender, type MailSender } from './mail-sender.js';
 import type { NotificationStore } from './notification-store.js';
@@ -44,7 +45,6 @@ export async function startNotification(config: NotificationConfig): Promise<Ser
   const store = await openNotificationStore(config.storeUrl);
   return startParticipantService({
     service: 'notification',
-    queue: QUEUES.notification,
     config,
     store,
     onStopped: () => sender.close?.(),
@@ -65,3 +65,12 @@ export async function startNotification(config: NotificationConfig): Promise<Ser
     }),
   });
 }
+
+export const notificationModule = participantModule<NotificationConfig>({
+  stores: ['postgres', 'mongodb'],
+  readConfig: (read, base) => {
+    const smtpUrl = read.url('SMTP_URL', undefined, ['smtp', 'smtps']);
+    return { ...base, ...(smtpUrl && { smtpUrl }) };
+  },
+  start: startNotification,
+});

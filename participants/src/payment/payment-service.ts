@@ -1,6 +1,7 @@
-import { ByOrderQuery, QUEUES, validator } from '@sagaflow/contracts';
+import { ByOrderQuery, validator } from '@sagaflow/contracts';
 import type { Express } from 'express';
 import { validated } from '../kit/http-app.js';
+import { participantModule } from '../kit/participant-module.js';
 import { startParticipantService, type ParticipantConfig, type ServiceHandle } from '../kit/participant-service.js';
 import { gatewayVerdict } from './payment-gateway.js';
 import type { PaymentStore } from './payment-store.js';
@@ -30,7 +31,6 @@ export async function startPayment(config: PaymentConfig): Promise<ServiceHandle
   const store = await openPaymentStore(config.storeUrl);
   return startParticipantService({
     service: 'payment',
-    queue: QUEUES.payment,
     config,
     store,
     build: () => ({
@@ -48,3 +48,12 @@ export async function startPayment(config: PaymentConfig): Promise<ServiceHandle
     }),
   });
 }
+
+export const paymentModule = participantModule<PaymentConfig>({
+  stores: ['postgres', 'mongodb'],
+  readConfig: (read, base) => ({
+    ...base,
+    limitCents: read.int('PAYMENT_LIMIT_CENTS', DEFAULT_PAYMENT_LIMIT_CENTS, { max: 1_000_000_000_000 }),
+  }),
+  start: startPayment,
+});
