@@ -1,4 +1,10 @@
-import { DEFAULT_RETRY_DELAYS_MS, EnvReader, ORCHESTRATOR_PORT, type LogLevel } from '@sagaflow/contracts';
+import {
+  DEFAULT_RETRY_DELAYS_MS,
+  EnvReader,
+  ORCHESTRATOR_PORT,
+  type LogLevel,
+  type SagaType,
+} from '@sagaflow/contracts';
 
 export interface OrchestratorConfig {
   amqpUrl: string;
@@ -17,6 +23,8 @@ export interface OrchestratorConfig {
   rateLimitPerMinute: number;
   /** How many replies are handled at once. */
   prefetch: number;
+  /** The version new sagas start on, by type, when not the latest: set by tests that pin one. */
+  sagaVersions?: Partial<Record<SagaType, number>>;
   /** Built timeline viewer to serve at /ui, if any. */
   uiDir?: string;
 }

@@ -54,6 +54,7 @@ export async function start(
     metrics,
     stepTimeoutMs: config.stepTimeoutMs,
     maxAttempts: config.stepMaxAttempts,
+    startVersions: config.sagaVersions,
   });
   const sweeper = new TimeoutSweeper(store, engine, log, {
     intervalMs: Math.max(25, Math.min(1_000, Math.floor(config.stepTimeoutMs / 4))),

@@ -1,19 +1,6 @@
-import { assign, setup } from 'xstate';
-import type {
-  CancellationSagaInput,
-  SagaCommandEmitted,
-  SagaContextBase,
-  SagaEvent,
-  SagaOutput,
-} from './saga-protocol.js';
-import {
-  sagaStep,
-  sagaStepActions,
-  sagaStepGuards,
-  stepCommand,
-  type SagaTag,
-  type StepCommands,
-} from './saga-steps.js';
+import { buildSaga, type SagaBlueprint } from './saga-blueprint.js';
+import type { CancellationSagaInput, SagaContextBase } from './saga-protocol.js';
+import { stepCommand, type StepCommands } from './saga-steps.js';
 
 export interface CancellationSagaContext extends SagaContextBase {
   customerEmail: string;
@@ -39,32 +26,14 @@ const commands = {
     }),
 } satisfies StepCommands<CancellationSagaContext, string>;
 
-type CancellationStep = keyof typeof commands;
-
 /**
  * The cancellation of a confirmed order, version 1: refund, release the stock, tell the customer.
  * Every step is retried until it is done; there is nothing before it to compensate.
  */
-export const cancellationSagaV1 = setup({
-  types: {
-    context: {} as CancellationSagaContext,
-    events: {} as SagaEvent,
-    input: {} as CancellationSagaInput,
-    output: {} as SagaOutput,
-    emitted: {} as SagaCommandEmitted,
-    tags: {} as SagaTag,
-  },
-  actions: {
-    ...sagaStepActions<CancellationSagaContext, CancellationStep>(commands),
-    cancelOrder: assign(({ context }) => ({
-      order: { ...context.order, status: 'CANCELLED' as const, reason: CANCELLATION_REASON },
-    })),
-  },
-  guards: sagaStepGuards,
-}).createMachine({
+export const cancellationSagaV1Blueprint: SagaBlueprint<CancellationSagaContext, CancellationSagaInput> = {
   id: 'cancellation-saga-v1',
   initial: 'refunding',
-  context: ({ input }) => ({
+  context: (input) => ({
     sagaId: input.sagaId,
     orderId: input.orderId,
     maxAttempts: input.maxAttempts,
@@ -75,11 +44,16 @@ export const cancellationSagaV1 = setup({
     customerEmail: input.customerEmail,
     currency: input.currency,
   }),
-  output: ({ event }) => event.output as SagaOutput,
-  states: {
-    refunding: sagaStep({ step: 'refunding', onSuccess: { target: 'releasing' } }),
-    releasing: sagaStep({ step: 'releasing', onSuccess: { target: 'notifyingRefunded' } }),
-    notifyingRefunded: sagaStep({ step: 'notifyingRefunded', onSuccess: { target: 'completed' } }),
-    completed: { type: 'final', entry: ['finish', 'cancelOrder'], output: { status: 'COMPLETED' } },
+  commands,
+  patches: {
+    cancelOrder: (context) => ({ order: { ...context.order, status: 'CANCELLED', reason: CANCELLATION_REASON } }),
   },
-});
+  states: {
+    refunding: { onSuccess: { target: 'releasing' } },
+    releasing: { onSuccess: { target: 'notifyingRefunded' } },
+    notifyingRefunded: { onSuccess: { target: 'completed' } },
+    completed: { final: 'COMPLETED', patches: ['cancelOrder'] },
+  },
+};
+
+export const cancellationSagaV1 = buildSaga(cancellationSagaV1Blueprint);

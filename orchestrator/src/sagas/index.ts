@@ -4,8 +4,33 @@
  * snapshots. New sagas start on `latestVersion(type)`; a stored saga runs on its own version.
  */
 export type * from './saga-protocol.js';
-export { orderSagaV1, OPERATOR_COMPENSATION_REASON, type OrderSagaContext } from './order-saga.js';
-export { cancellationSagaV1, CANCELLATION_REASON, type CancellationSagaContext } from './cancellation-saga.js';
+export {
+  orderSagaV1,
+  orderSagaV1Blueprint,
+  OPERATOR_COMPENSATION_REASON,
+  type OrderSagaContext,
+} from './order-saga.js';
+export {
+  cancellationSagaV1,
+  cancellationSagaV1Blueprint,
+  CANCELLATION_REASON,
+  type CancellationSagaContext,
+} from './cancellation-saga.js';
+export {
+  buildSaga,
+  checkBlueprint,
+  isFinalState,
+  reviseSaga,
+  transitionsOf,
+  type BlueprintShape,
+  type ContextPatch,
+  type Exit,
+  type FinalState,
+  type SagaBlueprint,
+  type SagaRevision,
+  type SagaState,
+  type StepState,
+} from './saga-blueprint.js';
 export {
   COMPENSATING_TAG,
   commandIdOf,

@@ -1,15 +1,7 @@
-import { assign, setup } from 'xstate';
 import type { FailureReason, OrderLine, ReservationResult } from '@sagaflow/contracts';
-import type { OrderSagaInput, SagaCommandEmitted, SagaContextBase, SagaEvent, SagaOutput } from './saga-protocol.js';
-import {
-  describeFailure,
-  sagaStep,
-  sagaStepActions,
-  sagaStepGuards,
-  stepCommand,
-  type SagaTag,
-  type StepCommands,
-} from './saga-steps.js';
+import { buildSaga, type SagaBlueprint } from './saga-blueprint.js';
+import type { OrderSagaInput, SagaContextBase } from './saga-protocol.js';
+import { describeFailure, stepCommand, type StepCommands } from './saga-steps.js';
 
 export interface OrderSagaContext extends SagaContextBase {
   customerId: string;
@@ -58,43 +50,14 @@ const commands = {
     }),
 } satisfies StepCommands<OrderSagaContext, string>;
 
-type OrderStep = keyof typeof commands;
-
 /**
  * The order saga, version 1: reserve → charge (the pivot) → notify; a rejected reservation cancels,
  * a declined charge releases the stock first. Once `charging` succeeded the saga only goes forward.
  */
-export const orderSagaV1 = setup({
-  types: {
-    context: {} as OrderSagaContext,
-    events: {} as SagaEvent,
-    input: {} as OrderSagaInput,
-    output: {} as SagaOutput,
-    emitted: {} as SagaCommandEmitted,
-    tags: {} as SagaTag,
-  },
-  actions: {
-    ...sagaStepActions<OrderSagaContext, OrderStep>(commands),
-    recordReservation: assign(({ context, event }) => {
-      if (event.type !== 'REPLY' || event.reply.outcome !== 'success') return {};
-      const { lines, totalCents } = event.reply.result as ReservationResult;
-      return { order: { ...context.order, lines, totalCents } };
-    }),
-    recordFailure: assign(({ context, event }) => {
-      if (event.type !== 'REPLY' || event.reply.outcome !== 'failure') return {};
-      return { failure: event.reply.reason, order: { ...context.order, reason: describeFailure(event.reply.reason) } };
-    }),
-    recordOperatorCompensation: assign(({ context }) => ({
-      order: { ...context.order, reason: OPERATOR_COMPENSATION_REASON },
-    })),
-    confirmOrder: assign(({ context }) => ({ order: { ...context.order, status: 'CONFIRMED' as const } })),
-    cancelOrder: assign(({ context }) => ({ order: { ...context.order, status: 'CANCELLED' as const } })),
-  },
-  guards: sagaStepGuards,
-}).createMachine({
+export const orderSagaV1Blueprint: SagaBlueprint<OrderSagaContext, OrderSagaInput> = {
   id: 'order-saga-v1',
   initial: 'reserving',
-  context: ({ input }) => ({
+  context: (input) => ({
     sagaId: input.sagaId,
     orderId: input.orderId,
     maxAttempts: input.maxAttempts,
@@ -108,33 +71,42 @@ export const orderSagaV1 = setup({
     payment: input.payment,
     failure: null,
   }),
-  // The machine's output is the output of the final state it ended in.
-  output: ({ event }) => event.output as SagaOutput,
-  states: {
-    reserving: sagaStep({
-      step: 'reserving',
-      onSuccess: { target: 'charging', actions: ['recordReservation'] },
-      // Nothing was reserved: there is nothing to undo.
-      onFailure: { target: 'notifyingCancelled', actions: ['recordFailure'] },
-      // A reserve may have been applied without its reply reaching us.
-      onCompensate: { target: 'releasing', actions: ['recordOperatorCompensation'] },
-    }),
-    charging: sagaStep({
-      step: 'charging',
-      onSuccess: { target: 'notifyingConfirmed', actions: ['confirmOrder'] },
-      onFailure: { target: 'releasing', actions: ['recordFailure'] },
-      // A charge may have been applied without its reply reaching us.
-      onCompensate: { target: 'refunding', actions: ['recordOperatorCompensation'] },
-    }),
-    notifyingConfirmed: sagaStep({ step: 'notifyingConfirmed', onSuccess: { target: 'completed' } }),
-    refunding: sagaStep({ step: 'refunding', onSuccess: { target: 'releasing' }, compensating: true }),
-    releasing: sagaStep({ step: 'releasing', onSuccess: { target: 'notifyingCancelled' }, compensating: true }),
-    notifyingCancelled: sagaStep({
-      step: 'notifyingCancelled',
-      onSuccess: { target: 'cancelled' },
-      compensating: true,
-    }),
-    completed: { type: 'final', entry: ['finish'], output: { status: 'COMPLETED' } },
-    cancelled: { type: 'final', entry: ['finish', 'cancelOrder'], output: { status: 'CANCELLED' } },
+  commands,
+  patches: {
+    recordReservation: (context, event) => {
+      if (event.type !== 'REPLY' || event.reply.outcome !== 'success') return {};
+      const { lines, totalCents } = event.reply.result as ReservationResult;
+      return { order: { ...context.order, lines, totalCents } };
+    },
+    recordFailure: (context, event) => {
+      if (event.type !== 'REPLY' || event.reply.outcome !== 'failure') return {};
+      return { failure: event.reply.reason, order: { ...context.order, reason: describeFailure(event.reply.reason) } };
+    },
+    recordOperatorCompensation: (context) => ({ order: { ...context.order, reason: OPERATOR_COMPENSATION_REASON } }),
+    confirmOrder: (context) => ({ order: { ...context.order, status: 'CONFIRMED' } }),
+    cancelOrder: (context) => ({ order: { ...context.order, status: 'CANCELLED' } }),
   },
-});
+  states: {
+    reserving: {
+      onSuccess: { target: 'charging', patches: ['recordReservation'] },
+      // Nothing was reserved: there is nothing to undo.
+      onFailure: { target: 'notifyingCancelled', patches: ['recordFailure'] },
+      // A reserve may have been applied without its reply reaching us.
+      onCompensate: { target: 'releasing', patches: ['recordOperatorCompensation'] },
+    },
+    charging: {
+      onSuccess: { target: 'notifyingConfirmed', patches: ['confirmOrder'] },
+      onFailure: { target: 'releasing', patches: ['recordFailure'] },
+      // A charge may have been applied without its reply reaching us.
+      onCompensate: { target: 'refunding', patches: ['recordOperatorCompensation'] },
+    },
+    notifyingConfirmed: { onSuccess: { target: 'completed' } },
+    refunding: { onSuccess: { target: 'releasing' }, compensating: true },
+    releasing: { onSuccess: { target: 'notifyingCancelled' }, compensating: true },
+    notifyingCancelled: { onSuccess: { target: 'cancelled' }, compensating: true },
+    completed: { final: 'COMPLETED' },
+    cancelled: { final: 'CANCELLED', patches: ['cancelOrder'] },
+  },
+};
+
+export const orderSagaV1 = buildSaga(orderSagaV1Blueprint);

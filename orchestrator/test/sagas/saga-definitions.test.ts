@@ -11,7 +11,9 @@ import {
   stateNameOf,
   type SagaDefinitions,
 } from '../../src/sagas/saga-definitions.js';
-import { orderSagaV2 } from './order-saga-v2.fixture.js';
+import { reviseSaga, transitionsOf, type SagaState } from '../../src/sagas/saga-blueprint.js';
+import { orderSagaV1Blueprint } from '../../src/sagas/order-saga.js';
+import { orderSagaV2, orderSagaV2Blueprint } from './order-saga-v2.fixture.js';
 import { SagaDriver, charge, notified, reservation, success, typesOf } from './saga-driver.js';
 
 const input = (sagaId: string): OrderSagaInput => ({
@@ -76,8 +78,41 @@ describe('saga definitions', () => {
     expect(() => SagaDriver.restore(orderSagaV1, fresh.persisted).send({ type: 'TIMEOUT' })).to.throw();
     fresh.reply(success(notified));
     fresh.reply(success(charge));
+    fresh.reply(success(notified));
     expect(sagaStatusOf(fresh.persisted)).to.equal('COMPLETED');
-    expect(typesOf(fresh.emitted)).to.deep.equal(['inventory.reserve', 'notification.send', 'payment.charge']);
+    expect(typesOf(fresh.emitted)).to.deep.equal([
+      'inventory.reserve',
+      'notification.send',
+      'payment.charge',
+      'notification.send',
+    ]);
+  });
+
+  it('states a new version by its difference and keeps every other state of the last one', () => {
+    expect(Object.keys(orderSagaV2Blueprint.states)).to.deep.equal([
+      ...Object.keys(orderSagaV1Blueprint.states),
+      'notifyingReserved',
+    ]);
+    expect(orderSagaV2Blueprint.states.charging).to.equal(orderSagaV1Blueprint.states.charging);
+    expect(transitionsOf(orderSagaV2Blueprint)).to.deep.include({
+      from: 'reserving',
+      to: 'notifyingReserved',
+      on: 'success',
+      patches: ['recordReservation'],
+    });
+  });
+
+  it('refuses a version that leads to a state, sends from a step or applies a patch it does not have', () => {
+    const revise = (states: Record<string, SagaState | null>) => () =>
+      reviseSaga(orderSagaV1Blueprint, { id: 'order-saga-broken', states });
+    expect(revise({ charging: null })).to.throw(SagaflowError, "'reserving' leads to unknown state 'charging'");
+    expect(revise({ packing: { onSuccess: { target: 'completed' } } })).to.throw(
+      SagaflowError,
+      "step 'packing' has no command",
+    );
+    expect(revise({ completed: { final: 'COMPLETED', patches: ['sendFlowers'] } }))
+      .to.throw(SagaflowError, "state 'completed' applies unknown patch 'sendFlowers'")
+      .with.property('type', 'invalid_saga_blueprint');
   });
 
   it('names nested and parallel state values with dots', () => {
