@@ -8,7 +8,7 @@ node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-.PHONY: help install build lint test local bench clean
+.PHONY: help install build lint broker test local bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -23,13 +23,16 @@ lint: build ## eslint, prettier check, type check and import rules (one-way pack
 	prettier --check .
 	node scripts/check-imports.mjs
 
-test: lint ## lint, then every package's tests against the local RabbitMQ and PostgreSQL
+broker: ## make sure RabbitMQ has its management API (enables the plugin on a local broker)
+	scripts/ensure-broker.sh
+
+test: lint broker ## lint, then every package's tests against the local RabbitMQ and PostgreSQL
 	lerna run test --concurrency 1 --stream
 
 local: build ## every service as a local process (SERVICES=orchestrator,payment to pick; STORE_URL to choose the store)
 	node scripts/local.mjs
 
-bench: build ## throughput and latency: messaging kit vs raw amqplib, saga engine, whole system (takes minutes)
+bench: build broker ## throughput and latency: messaging kit vs raw amqplib, saga engine, whole system (takes minutes)
 	node contracts/dist/bench/bus-bench.js
 	node orchestrator/dist/bench/engine-bench.js --sagas 1000 --concurrency 50,200 --runs 3
 	node ops/dist/bench/e2e-bench.js --orders 1000 --concurrency 50 --runs 3

@@ -1,12 +1,10 @@
-import { once } from 'node:events';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { MESSAGES, QUEUES, sagaflowTopology } from '@sagaflow/contracts';
 import {
   createLogger,
   deadLetter,
   DeadLetterQueues,
   MessageBus,
+  serveHttp,
   type Logger,
   type Subscription,
 } from '@sagaflow/contracts/messaging';
@@ -29,40 +27,106 @@ export interface Orchestrator {
   stop(): Promise<void>;
 }
 
-/** Starts the orchestrator: store, broker, engine, sweepers, reply consumer and HTTP API. */
+/**
+ * Starts the orchestrator: store, broker, engine, sweepers, reply consumer and HTTP API. A start that
+ * fails half-way closes what it had opened, newest first, and rethrows.
+ */
 export async function start(
   config: OrchestratorConfig,
   log: Logger = createLogger('orchestrator', config.logLevel),
 ): Promise<Orchestrator> {
-  const store = createSagaStore(config.storeUrl, log);
-  await store.init();
-  const bus = await MessageBus.connect({
-    url: config.amqpUrl,
-    topology: sagaflowTopology(config.retryDelaysMs),
-    logger: log,
-    name: 'orchestrator',
-  }).catch(async (error) => {
-    await store.close();
-    throw error;
-  });
-  const metrics = new SagaMetrics(store);
-  const relay = new OutboxRelay(store, bus, log);
-  const engine = new SagaEngine({
-    store,
-    relay,
-    log,
-    metrics,
-    stepTimeoutMs: config.stepTimeoutMs,
-    maxAttempts: config.stepMaxAttempts,
-    startVersions: config.sagaVersions,
-  });
-  const sweeper = new TimeoutSweeper(store, engine, log, {
-    intervalMs: Math.max(25, Math.min(1_000, Math.floor(config.stepTimeoutMs / 4))),
-  });
-  const events = new SagaEventStream(bus, log);
-  await events.start();
+  // What is open so far, each with how it closes; `stop()` and a failed start both unwind it.
+  const opened: { what: string; close: () => Promise<void> }[] = [];
+  const unwind = async () => {
+    for (const { what, close } of opened.splice(0).reverse()) {
+      await close().catch((error: Error) => log.warn(`could not close the ${what}`, { error: error.message }));
+    }
+  };
+  try {
+    const store = createSagaStore(config.storeUrl, log);
+    opened.push({ what: 'store', close: () => store.close() });
+    await store.init();
+    const bus = await MessageBus.connect({
+      url: config.amqpUrl,
+      topology: sagaflowTopology(config.retryDelaysMs),
+      logger: log,
+      name: 'orchestrator',
+    });
+    opened.push({ what: 'broker connection', close: () => bus.stop() });
+    let deadLetterQueues: Promise<DeadLetterQueues> | null = null;
+    const deadLetters = () => {
+      deadLetterQueues ??= DeadLetterQueues.connect(config.amqpUrl, bus.topology).catch((error) => {
+        deadLetterQueues = null;
+        throw error;
+      });
+      return deadLetterQueues;
+    };
+    opened.push({
+      what: 'dead-letter connection',
+      close: async () => void (await (await deadLetterQueues?.catch(() => null))?.close()),
+    });
 
-  const replies: Subscription = await bus.consume(
+    const metrics = new SagaMetrics(store);
+    const relay = new OutboxRelay(store, bus, log);
+    const engine = new SagaEngine({
+      store,
+      relay,
+      log,
+      metrics,
+      stepTimeoutMs: config.stepTimeoutMs,
+      maxAttempts: config.stepMaxAttempts,
+      startVersions: config.sagaVersions,
+    });
+    await relay.start();
+    opened.push({ what: 'outbox relay', close: () => relay.stop() });
+    const sweeper = new TimeoutSweeper(store, engine, log, {
+      intervalMs: Math.max(25, Math.min(1_000, Math.floor(config.stepTimeoutMs / 4))),
+    });
+    sweeper.start();
+    opened.push({ what: 'timeout sweeper', close: () => sweeper.stop() });
+    const replies = await consumeReplies(bus, engine, log, config.prefetch);
+    opened.push({ what: 'reply consumer', close: () => replies.stop() });
+
+    const events = new SagaEventStream(bus, log);
+    await events.start();
+    const app = createApp({
+      engine,
+      store,
+      bus,
+      events,
+      metrics,
+      log,
+      deadLetters,
+      apiToken: config.apiToken,
+      rateLimitPerMinute: config.rateLimitPerMinute,
+    });
+    const http = await serveHttp(app, {
+      port: config.port,
+      isStream: (req) => req.url?.startsWith('/events') ?? false,
+      endStreams: () => events.stop(),
+    });
+    // Stopping begins here: new requests get 503, streams end, and those in flight finish.
+    opened.push({
+      what: 'HTTP server',
+      close: () => http.close(),
+    });
+    log.info('orchestrator listening', { port: http.port });
+
+    let stopping: Promise<void> | null = null;
+    const stop = () =>
+      (stopping ??= unwind().then(() => {
+        log.info('orchestrator stopped');
+      }));
+    return { port: http.port, url: `http://127.0.0.1:${http.port}`, engine, store, stop };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}
+
+/** Replies from the participants, each applied to its saga; anything else on the queue is dead-lettered. */
+function consumeReplies(bus: MessageBus, engine: SagaEngine, log: Logger, prefetch: number): Promise<Subscription> {
+  return bus.consume(
     QUEUES.replies,
     async (message) => {
       if (MESSAGES[message.type].kind !== 'reply') {
@@ -83,50 +147,6 @@ export async function start(
         });
       }
     },
-    { prefetch: config.prefetch },
+    { prefetch },
   );
-  await relay.start();
-  sweeper.start();
-
-  let deadLetterQueues: Promise<DeadLetterQueues> | null = null;
-  const deadLetters = () => {
-    deadLetterQueues ??= DeadLetterQueues.connect(config.amqpUrl, bus.topology).catch((error) => {
-      deadLetterQueues = null;
-      throw error;
-    });
-    return deadLetterQueues;
-  };
-  const app = createApp({
-    engine,
-    store,
-    bus,
-    events,
-    metrics,
-    log,
-    deadLetters,
-    apiToken: config.apiToken,
-    rateLimitPerMinute: config.rateLimitPerMinute,
-  });
-  const server: Server = app.listen(config.port, '0.0.0.0');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  log.info('orchestrator listening', { port });
-
-  let stopping: Promise<void> | null = null;
-  const stop = () =>
-    (stopping ??= (async () => {
-      const closed = new Promise((resolve) => server.close(resolve));
-      await events.stop();
-      server.closeIdleConnections();
-      await replies.stop();
-      await sweeper.stop();
-      await relay.stop();
-      if (deadLetterQueues) await (await deadLetterQueues.catch(() => null))?.close();
-      await bus.stop();
-      await store.close();
-      await closed;
-      log.info('orchestrator stopped');
-    })());
-
-  return { port, url: `http://127.0.0.1:${port}`, engine, store, stop };
 }

@@ -4,6 +4,7 @@
  * dead-letter operations the ops CLI and the orchestrator share, and the JSON logger.
  */
 export { createLogger, silentLogger, type Logger } from './logger.js';
+export { serveHttp, type HttpServer, type HttpServerOptions } from './http-server.js';
 export { runService, type RunningService, type ServiceMain } from './run-service.js';
 export {
   assertValidMessage,

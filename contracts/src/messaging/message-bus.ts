@@ -30,6 +30,11 @@ export interface MessageBusOptions {
 export interface ConsumeOptions {
   /** Unacknowledged deliveries the broker hands this consumer at once. */
   prefetch?: number;
+  /**
+   * How long `stop()` waits for handlers in flight before it closes the channel anyway; the broker
+   * then redelivers what was not acked, which idempotent handlers absorb. Default 10 s.
+   */
+  drainTimeoutMs?: number;
 }
 
 export interface Subscription {
@@ -225,7 +230,14 @@ export class MessageBus {
   async consume(queue: string, handler: MessageHandler, options: ConsumeOptions = {}): Promise<Subscription> {
     const spec = this.topology.queues.find((q) => q.name === queue);
     if (!spec) throw SagaflowError.nonRetryable('unknown_queue', `queue '${queue}' is not in the topology`);
-    const consumer = new QueueConsumer(this, spec, handler, options.prefetch ?? 32, this.log);
+    const consumer = new QueueConsumer(
+      this,
+      spec,
+      handler,
+      options.prefetch ?? 32,
+      options.drainTimeoutMs ?? 10_000,
+      this.log,
+    );
     this.consumers.add(consumer);
     await consumer.start();
     return {
@@ -311,6 +323,7 @@ class QueueConsumer {
     private readonly spec: WorkQueue,
     private readonly handler: MessageHandler,
     private readonly prefetch: number,
+    private readonly drainTimeoutMs: number,
     private readonly log: Logger,
   ) {}
 
@@ -346,7 +359,14 @@ class QueueConsumer {
       this.stopping = true;
       const channel = this.channel;
       if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
-      await Promise.allSettled([...this.inFlight]);
+      const drained = Promise.allSettled([...this.inFlight]);
+      await waitFor(drained, this.drainTimeoutMs, `draining ${this.spec.name}`).catch((error: Error) =>
+        this.log.warn('closing the consumer with handlers still running', {
+          queue: this.spec.name,
+          running: this.inFlight.size,
+          error: error.message,
+        }),
+      );
       await this.wrapper?.close().catch(() => undefined);
     })();
     return this.stopped;

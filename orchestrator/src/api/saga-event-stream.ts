@@ -17,6 +17,8 @@ export class SagaEventStream {
   private readonly clients = new Set<Client>();
   private subscription: Promise<Subscription> | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
+  /** Clients waiting for listening to start; the listener stays while there are any. */
+  private attaching = 0;
 
   constructor(
     private readonly bus: MessageBus,
@@ -55,8 +57,24 @@ export class SagaEventStream {
 
   /** Holds the response open as an event stream, optionally for one saga or one order. */
   async attach(res: Response, filter: { sagaId?: string; orderId?: string }): Promise<void> {
+    // A client may leave while listening starts; it must not be kept (nor keep the listener alive).
+    let left = false;
+    const client: Client = { res, ...filter };
+    res.once('close', () => {
+      left = true;
+      if (this.clients.delete(client)) this.unsubscribeWhenIdle();
+    });
     // Listening starts before the stream opens, so that a client sees every change after its 200.
-    await this.subscribe();
+    this.attaching++;
+    try {
+      await this.subscribe();
+    } finally {
+      this.attaching--;
+    }
+    if (left) {
+      this.unsubscribeWhenIdle();
+      return;
+    }
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache, no-transform',
@@ -64,16 +82,14 @@ export class SagaEventStream {
       'x-accel-buffering': 'no',
     });
     res.write('retry: 2000\n\n');
-    const client: Client = { res, ...filter };
     this.clients.add(client);
-    res.on('close', () => {
-      this.clients.delete(client);
-      if (this.clients.size === 0) {
-        void this.unsubscribe().catch((error: Error) =>
-          this.log.warn('could not stop listening to saga events', { error: error.message }),
-        );
-      }
-    });
+  }
+
+  private unsubscribeWhenIdle(): void {
+    if (this.clients.size > 0 || this.attaching > 0) return;
+    void this.unsubscribe().catch((error: Error) =>
+      this.log.warn('could not stop listening to saga events', { error: error.message }),
+    );
   }
 
   private broadcast(change: SagaChanged): void {

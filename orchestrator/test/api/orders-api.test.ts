@@ -91,6 +91,20 @@ describe('HTTP API: bad input gets a 4xx with a reason', function () {
     expect(reused.body.error).to.equal('idempotency_key_reused');
   });
 
+  it('takes the same request with its keys in another order as a replay, not a reused key', async () => {
+    const key = `key-order-${Date.now()}`;
+    const request = orderRequest({ payment: { method: 'card', token: 'tok_visa' } });
+    const first = await post(request, { 'idempotency-key': key });
+    const reordered = Object.fromEntries(Object.entries(request).reverse());
+    reordered.payment = { token: 'tok_visa', method: 'card' };
+    expect(JSON.stringify(reordered)).to.not.equal(JSON.stringify(request));
+    const again = await post(reordered, { 'idempotency-key': key });
+    expect(first.status).to.equal(202);
+    expect(again.status).to.equal(202);
+    expect(again.headers.get('idempotent-replayed')).to.equal('true');
+    expect(again.body.orderId).to.equal(first.body.orderId);
+  });
+
   it('pages orders newest first', async () => {
     const customerId = `pager-${Date.now()}`;
     const ids: string[] = [];

@@ -1,9 +1,6 @@
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Response } from 'express';
 import { FaultsRequest, validator, type Validator } from '@sagaflow/contracts';
-import { type Logger } from '@sagaflow/contracts/messaging';
+import { serveHttp, type HttpServer, type Logger } from '@sagaflow/contracts/messaging';
 import type { FaultInjector } from './faults.js';
 import type { ParticipantMetrics } from './metrics.js';
 
@@ -96,27 +93,8 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   return app;
 }
 
-export interface HttpServer {
-  port: number;
-  close(): Promise<void>;
-}
+export type { HttpServer };
 
-export async function listen(app: Express, port: number, host?: string): Promise<HttpServer> {
-  const server: Server = app.listen(port, host ?? '0.0.0.0');
-  await Promise.race([
-    once(server, 'listening'),
-    once(server, 'error').then(([error]) => {
-      throw error;
-    }),
-  ]);
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const force = setTimeout(() => server.closeAllConnections(), 5_000);
-      await closed;
-      clearTimeout(force);
-    },
-  };
-}
+/** Serves the app; `close()` answers 503 to new requests while those in flight finish. */
+export const listen = (app: Express, port: number, host?: string): Promise<HttpServer> =>
+  serveHttp(app, { port, host });

@@ -43,9 +43,10 @@ export interface ParticipantServiceOptions {
 }
 
 /**
- * Wires a participant: bus, command consumer, HTTP server. `stop()` drains: it stops consuming,
- * waits for commands in flight, closes the HTTP server, then the bus and the store. The store is
- * owned from here on, also when starting fails.
+ * Wires a participant: bus, command consumer, HTTP server. `stop()` drains: HTTP first (new requests
+ * get 503 while those in flight finish), then it stops consuming and waits for the commands in
+ * flight, then closes the bus and the store. The store is owned from here on, also when starting
+ * fails: a start that fails half-way closes what it opened.
  */
 export async function startParticipantService(options: ParticipantServiceOptions): Promise<ServiceHandle> {
   const { service, config, store } = options;
@@ -61,10 +62,11 @@ export async function startParticipantService(options: ParticipantServiceOptions
 
   const stop = () =>
     (stopping ??= (async () => {
+      // Requests first (new ones get 503 while those in flight finish), then the consumers drain.
+      await http?.close();
       faults.interrupt();
       await participant?.stop();
       await Promise.allSettled(subscriptions.map((s) => s.stop()));
-      await http?.close();
       await bus?.stop();
       await store.close();
       await options.onStopped?.();
