@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { GetMessage } from 'amqplib';
-import { dlqOf, EXCHANGES, HEADERS, QUEUES, SagaflowError } from '../src/index.js';
+import { dlqOf, EXCHANGES, HEADERS, QUEUES, retryQueueOf, SagaflowError, sagaflowTopology } from '../src/index.js';
 import { deadLetter, messageProperties, retryLater, type MessageBus } from '../src/messaging/index.js';
 import { waitUntil } from '../src/testing/index.js';
 import { BusFixture, chargeCommand } from './support/bus-fixture.js';
@@ -81,14 +81,27 @@ describe('MessageBus failures', () => {
   });
 
   it('retries through the delay queue when the handler asks to', async () => {
-    const attempts: number[] = [];
-    await bus.consume(QUEUES.payment, async (_message, delivery) => {
-      attempts.push(delivery.attempt);
+    // A delay long enough to see the message wait in its delay queue, and only there.
+    const delayMs = 1_000;
+    const slow = await fixture.bus({ topology: sagaflowTopology([delayMs]) });
+    const channel = await fixture.channel();
+    const attempts: { attempt: number; at: number }[] = [];
+    await slow.consume(QUEUES.payment, async (_message, delivery) => {
+      attempts.push({ attempt: delivery.attempt, at: Date.now() });
       if (delivery.attempt === 1) return retryLater({ type: 'busy', message: 'later', retryable: true });
     });
-    await bus.publish(chargeCommand());
+    await slow.publish(chargeCommand());
+    await waitUntil(() => attempts.length === 1, 'the first delivery');
+    await waitUntil(
+      async () => (await channel.checkQueue(retryQueueOf(QUEUES.payment, delayMs))).messageCount === 1,
+      `the message waits in ${retryQueueOf(QUEUES.payment, delayMs)}`,
+      { timeoutMs: delayMs / 2 },
+    );
+    expect(attempts).to.have.length(1);
     await waitUntil(() => attempts.length === 2, 'the retry arrives');
-    expect(attempts).to.deep.equal([1, 2]);
+    expect(attempts.map((a) => a.attempt)).to.deep.equal([1, 2]);
+    expect(attempts[1]!.at - attempts[0]!.at).to.be.at.least(delayMs);
+    expect((await channel.checkQueue(retryQueueOf(QUEUES.payment, delayMs))).messageCount).to.equal(0);
   });
 
   for (const [name, fail] of [

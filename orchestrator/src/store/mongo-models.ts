@@ -1,5 +1,15 @@
-import { getModelForClass, index, modelOptions, prop, Severity, type ReturnModelType } from '@typegoose/typegoose';
+import {
+  buildSchema,
+  getModelForClass,
+  index,
+  modelOptions,
+  prop,
+  Severity,
+  type ReturnModelType,
+} from '@typegoose/typegoose';
 import mongoose from 'mongoose';
+import { ORDER_FIELD_NAMES, ORDER_FIELDS, type FieldKind, type OrderFieldName } from './order-fields.js';
+import type { OrderRecord } from './saga-store.js';
 
 // Every @prop names its type: tsx/esbuild emit no decorator metadata for typegoose to read.
 
@@ -51,63 +61,43 @@ export class TimelineEntryDoc {
   detail!: Record<string, unknown>;
 }
 
-@modelOptions({ schemaOptions: { ...documentOptions, _id: true, collection: 'orders' } })
-@index({ idempotencyKey: 1 }, { unique: true, partialFilterExpression: { idempotencyKey: { $type: 'string' } } })
-@index({ createdAt: -1, _id: -1 })
-@index({ status: 1, createdAt: -1, _id: -1 })
-@index({ customerId: 1, createdAt: -1, _id: -1 })
-export class OrderDoc {
-  /** The order id. */
-  @prop({ type: () => String, required: true })
-  _id!: string;
+/** An order as its document stores it: the order id is `_id`. */
+export type OrderDoc = Omit<OrderRecord, 'orderId'> & { _id: string };
 
-  @prop({ type: () => String, required: true })
-  sagaId!: string;
+const MONGO_TYPES: Record<FieldKind, unknown> = {
+  text: String,
+  bigint: Number,
+  timestamp: Date,
+  json: mongoose.Schema.Types.Mixed,
+};
 
-  @prop({ type: () => String, required: true })
-  activeSagaId!: string;
+/** JSON fields that MongoDB keeps as arrays of typed subdocuments; any other JSON field is Mixed. */
+const SUBDOCUMENT_ARRAYS: Partial<Record<OrderFieldName, new () => object>> = {
+  items: OrderLineDoc,
+  lines: PricedLineDoc,
+};
 
-  @prop({ type: () => String, required: true })
-  sagaStatus!: string;
-
-  @prop({ type: () => String, default: null })
-  cancellationSagaId!: string | null;
-
-  @prop({ type: () => String, required: true })
-  status!: string;
-
-  @prop({ type: () => String, required: true })
-  customerId!: string;
-
-  @prop({ type: () => String, required: true })
-  customerEmail!: string;
-
-  @prop({ type: () => String, required: true })
-  currency!: string;
-
-  @prop({ type: () => [OrderLineDoc], default: [] })
-  items!: OrderLineDoc[];
-
-  @prop({ type: () => [PricedLineDoc], default: null })
-  lines!: PricedLineDoc[] | null;
-
-  @prop({ type: () => Number, default: null })
-  totalCents!: number | null;
-
-  @prop({ type: () => String, default: null })
-  reason!: string | null;
-
-  @prop({ type: () => String, default: null })
-  idempotencyKey!: string | null;
-
-  @prop({ type: () => String, default: null })
-  requestHash!: string | null;
-
-  @prop({ type: () => Date, required: true })
-  createdAt!: Date;
-
-  @prop({ type: () => Date, required: true })
-  updatedAt!: Date;
+/** The `orders` schema, one path per field of `ORDER_FIELDS`. */
+function orderSchema(): mongoose.Schema<OrderDoc> {
+  const paths = ORDER_FIELD_NAMES.map((name) => {
+    const { kind, nullable } = ORDER_FIELDS[name];
+    const element = SUBDOCUMENT_ARRAYS[name];
+    const type = element ? [buildSchema(element)] : MONGO_TYPES[kind];
+    return [name === 'orderId' ? '_id' : name, nullable ? { type, default: null } : { type, required: true }];
+  });
+  const schema = new mongoose.Schema<OrderDoc>(Object.fromEntries(paths), {
+    ...documentOptions,
+    _id: true,
+    collection: 'orders',
+  });
+  schema.index(
+    { idempotencyKey: 1 },
+    { unique: true, partialFilterExpression: { idempotencyKey: { $type: 'string' } } },
+  );
+  schema.index({ createdAt: -1, _id: -1 });
+  schema.index({ status: 1, createdAt: -1, _id: -1 });
+  schema.index({ customerId: 1, createdAt: -1, _id: -1 });
+  return schema;
 }
 
 @modelOptions({ schemaOptions: { ...documentOptions, _id: true, collection: 'sagas' } })
@@ -195,7 +185,7 @@ export class OutboxDoc {
 }
 
 export interface SagaStoreModels {
-  orders: ReturnModelType<typeof OrderDoc>;
+  orders: mongoose.Model<OrderDoc>;
   sagas: ReturnModelType<typeof SagaDoc>;
   outbox: ReturnModelType<typeof OutboxDoc>;
 }
@@ -204,7 +194,7 @@ export interface SagaStoreModels {
 export function createSagaStoreModels(connection: mongoose.Connection): SagaStoreModels {
   const options = { existingConnection: connection, options: { disableCaching: true } };
   return {
-    orders: getModelForClass(OrderDoc, options),
+    orders: connection.model<OrderDoc>('Order', orderSchema()),
     sagas: getModelForClass(SagaDoc, options),
     outbox: getModelForClass(OutboxDoc, options),
   };

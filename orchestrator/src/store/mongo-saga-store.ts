@@ -23,6 +23,7 @@ import type {
   StartCancellationResult,
 } from './saga-store.js';
 import { assertCommitFollows, cancellationRefusal } from './store-rules.js';
+import { ORDER_FIELD_NAMES, ORDER_FIELDS } from './order-fields.js';
 
 /** Thrown inside a transaction to abort it; never leaves this file. */
 class Refused extends Error {}
@@ -331,32 +332,12 @@ function toSagaDoc(saga: SagaRecord): SagaDoc {
 }
 
 function toOrder(doc: OrderDoc): OrderRecord {
-  return {
-    orderId: doc._id,
-    sagaId: doc.sagaId,
-    activeSagaId: doc.activeSagaId,
-    sagaStatus: doc.sagaStatus as OrderRecord['sagaStatus'],
-    cancellationSagaId: doc.cancellationSagaId ?? null,
-    status: doc.status as OrderRecord['status'],
-    customerId: doc.customerId,
-    customerEmail: doc.customerEmail,
-    currency: doc.currency,
-    items: doc.items.map(({ sku, quantity }) => ({ sku, quantity })),
-    lines:
-      doc.lines?.map(({ sku, name, quantity, unitPriceCents, lineTotalCents }) => ({
-        sku,
-        name,
-        quantity,
-        unitPriceCents,
-        lineTotalCents,
-      })) ?? null,
-    totalCents: doc.totalCents ?? null,
-    reason: doc.reason ?? null,
-    idempotencyKey: doc.idempotencyKey ?? null,
-    requestHash: doc.requestHash ?? null,
-    createdAt: doc.createdAt,
-    updatedAt: doc.updatedAt,
-  };
+  const order: Record<string, unknown> = {};
+  for (const field of ORDER_FIELD_NAMES) {
+    const value = field === 'orderId' ? doc._id : doc[field];
+    order[field] = ORDER_FIELDS[field].nullable ? (value ?? null) : value;
+  }
+  return order as unknown as OrderRecord;
 }
 
 function toSagaSummary(doc: Omit<SagaDoc, 'snapshot' | 'timeline'>): SagaSummaryRecord {

@@ -8,7 +8,6 @@ import type {
   CreateOrderResult,
   ListOrdersFilter,
   ListSagasFilter,
-  OrderPatch,
   OrderRecord,
   OutboxEntry,
   Page,
@@ -19,6 +18,7 @@ import type {
   StartCancellationResult,
 } from './saga-store.js';
 import { assertCommitFollows, cancellationRefusal } from './store-rules.js';
+import { columnOf, ORDER_FIELD_NAMES, ORDER_FIELDS, type FieldKind, type OrderFieldName } from './order-fields.js';
 
 export interface PostgresSagaStoreOptions {
   /** Pool size; default 10. */
@@ -27,25 +27,14 @@ export interface PostgresSagaStoreOptions {
 
 type Row = Record<string, unknown>;
 
-const ORDER_COLUMNS = [
-  'order_id',
-  'saga_id',
-  'active_saga_id',
-  'saga_status',
-  'cancellation_saga_id',
-  'status',
-  'customer_id',
-  'customer_email',
-  'currency',
-  'items',
-  'lines',
-  'total_cents',
-  'reason',
-  'idempotency_key',
-  'request_hash',
-  'created_at',
-  'updated_at',
-] as const;
+const ORDER_COLUMNS = ORDER_FIELD_NAMES.map(columnOf);
+
+const SQL_TYPES: Record<FieldKind, string> = {
+  text: 'text',
+  bigint: 'bigint',
+  timestamp: 'timestamptz',
+  json: 'jsonb',
+};
 
 const SAGA_SUMMARY_COLUMNS = [
   'saga_id',
@@ -78,15 +67,6 @@ const SAGA_CASTS: Record<(typeof SAGA_COLUMNS)[number], string> = {
   updated_at: 'timestamptz',
   snapshot: 'jsonb',
   timeline: 'jsonb',
-};
-
-const ORDER_PATCH_COLUMNS: Record<keyof OrderPatch, { column: string; json?: true }> = {
-  status: { column: 'status' },
-  sagaStatus: { column: 'saga_status' },
-  activeSagaId: { column: 'active_saga_id' },
-  lines: { column: 'lines', json: true },
-  totalCents: { column: 'total_cents' },
-  reason: { column: 'reason' },
 };
 
 /** jsonb parameter: SQL NULL for null, so that nullable jsonb columns hold NULL rather than JSON `null`. */
@@ -151,23 +131,8 @@ export class PostgresSagaStore implements SagaStore {
   private ddl(): string {
     return `
       CREATE TABLE IF NOT EXISTS ${this.orders} (
-        order_id text PRIMARY KEY,
-        saga_id text NOT NULL,
-        active_saga_id text NOT NULL,
-        saga_status text NOT NULL,
-        cancellation_saga_id text,
-        status text NOT NULL,
-        customer_id text NOT NULL,
-        customer_email text NOT NULL,
-        currency text NOT NULL,
-        items jsonb NOT NULL,
-        lines jsonb,
-        total_cents bigint,
-        reason text,
-        idempotency_key text,
-        request_hash text,
-        created_at timestamptz NOT NULL,
-        updated_at timestamptz NOT NULL
+        ${ORDER_FIELD_NAMES.map(columnDefinition).join(',\n        ')},
+        PRIMARY KEY (order_id)
       );
       CREATE UNIQUE INDEX IF NOT EXISTS orders_idempotency_key ON ${this.orders} (idempotency_key)
         WHERE idempotency_key IS NOT NULL;
@@ -293,13 +258,13 @@ export class PostgresSagaStore implements SagaStore {
         RETURNING order_id
       )${this.outboxInsert('s', commit.outbox, params)}`;
     const patch = Object.entries(commit.orderPatch ?? {}).filter(
-      ([key, value]) => value !== undefined && Object.hasOwn(ORDER_PATCH_COLUMNS, key),
+      ([key, value]) => value !== undefined && Object.hasOwn(ORDER_FIELDS, key),
     );
     if (patch.length > 0) {
       const sets = patch.map(([key, value]) => {
-        const { column, json } = ORDER_PATCH_COLUMNS[key as keyof OrderPatch];
-        params.push(json ? jsonOrNull(value) : value);
-        return `${column} = $${params.length}${json ? '::jsonb' : ''}`;
+        const field = key as OrderFieldName;
+        params.push(toColumnValue(field, value));
+        return `${columnOf(field)} = $${params.length}${ORDER_FIELDS[field].kind === 'json' ? '::jsonb' : ''}`;
       });
       sql += `, p AS (
         UPDATE ${this.orders} AS o SET ${sets.join(', ')}, updated_at = $10 FROM s
@@ -445,27 +410,8 @@ export class PostgresSagaStore implements SagaStore {
 
   /** Pushes the order's values onto `params` and returns their placeholders. */
   private orderValues(order: OrderRecord, params: unknown[]): string {
-    const values: Record<(typeof ORDER_COLUMNS)[number], unknown> = {
-      order_id: order.orderId,
-      saga_id: order.sagaId,
-      active_saga_id: order.activeSagaId,
-      saga_status: order.sagaStatus,
-      cancellation_saga_id: order.cancellationSagaId,
-      status: order.status,
-      customer_id: order.customerId,
-      customer_email: order.customerEmail,
-      currency: order.currency,
-      items: JSON.stringify(order.items),
-      lines: jsonOrNull(order.lines),
-      total_cents: order.totalCents,
-      reason: order.reason,
-      idempotency_key: order.idempotencyKey,
-      request_hash: order.requestHash,
-      created_at: order.createdAt,
-      updated_at: order.updatedAt,
-    };
-    return ORDER_COLUMNS.map((column) => {
-      params.push(values[column]);
+    return ORDER_FIELD_NAMES.map((field) => {
+      params.push(toColumnValue(field, order[field]));
       return `$${params.length}`;
     }).join(', ');
   }
@@ -547,27 +493,26 @@ function pageWhere(
 /** Statements come in a few shapes (which filters, whether there is an outbox or a patch), each named once. */
 const statementName = (sql: string): string => `s${createHash('sha1').update(sql).digest('base64url')}`;
 
+/** The column definition of an order field: its SQL type, NOT NULL unless the field is nullable. */
+function columnDefinition(field: OrderFieldName): string {
+  const { kind, nullable } = ORDER_FIELDS[field];
+  return `${columnOf(field)} ${SQL_TYPES[kind]}${nullable ? '' : ' NOT NULL'}`;
+}
+
+/** An order field's value as a statement parameter: JSON as text, SQL NULL for null. */
+function toColumnValue(field: OrderFieldName, value: unknown): unknown {
+  if (ORDER_FIELDS[field].kind !== 'json') return value;
+  return ORDER_FIELDS[field].nullable ? jsonOrNull(value) : JSON.stringify(value);
+}
+
 function toOrder(row: Row): OrderRecord {
-  return {
-    orderId: row.order_id as string,
-    sagaId: row.saga_id as string,
-    activeSagaId: row.active_saga_id as string,
-    sagaStatus: row.saga_status as OrderRecord['sagaStatus'],
-    cancellationSagaId: row.cancellation_saga_id as string | null,
-    status: row.status as OrderRecord['status'],
-    customerId: row.customer_id as string,
-    customerEmail: row.customer_email as string,
-    currency: row.currency as string,
-    items: row.items as OrderRecord['items'],
-    lines: row.lines as OrderRecord['lines'],
+  const order: Record<string, unknown> = {};
+  for (const field of ORDER_FIELD_NAMES) {
+    const value = row[columnOf(field)];
     // bigint arrives as a string; cents stay far below 2^53.
-    totalCents: row.total_cents === null ? null : Number(row.total_cents),
-    reason: row.reason as string | null,
-    idempotencyKey: row.idempotency_key as string | null,
-    requestHash: row.request_hash as string | null,
-    createdAt: row.created_at as Date,
-    updatedAt: row.updated_at as Date,
-  };
+    order[field] = ORDER_FIELDS[field].kind === 'bigint' && value !== null ? Number(value) : value;
+  }
+  return order as unknown as OrderRecord;
 }
 
 function toSagaSummary(row: Row): SagaSummaryRecord {

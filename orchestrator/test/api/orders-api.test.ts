@@ -105,22 +105,30 @@ describe('HTTP API: bad input gets a 4xx with a reason', function () {
     expect(again.body.orderId).to.equal(first.body.orderId);
   });
 
-  it('pages orders newest first', async () => {
+  it('pages orders newest first, orders created in the same millisecond by id', async () => {
     const customerId = `pager-${Date.now()}`;
-    const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await post(orderRequest({ customerId }))).body.orderId);
+    // Created together, so that several share a creation time and only the id can order them.
+    const created = await Promise.all(Array.from({ length: 8 }, () => post(orderRequest({ customerId }))));
+    const orders = await Promise.all(
+      created.map(async ({ body }) => (await http(orchestrator.url, 'GET', `/orders/${body.orderId}`)).body),
+    );
+    const expected = orders
+      .map((o: { orderId: string; createdAt: string }) => ({ id: o.orderId, at: Date.parse(o.createdAt) }))
+      .sort((x, y) => y.at - x.at || (y.id < x.id ? -1 : y.id > x.id ? 1 : 0))
+      .map((o) => o.id);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
       const page: { body: { items: { orderId: string }[]; next: string | null } } = await http(
         orchestrator.url,
         'GET',
-        `/orders?customerId=${customerId}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        `/orders?customerId=${customerId}&limit=3${cursor ? `&cursor=${cursor}` : ''}`,
       );
       seen.push(...page.body.items.map((o) => o.orderId));
       cursor = page.body.next;
     } while (cursor);
-    expect(seen).to.deep.equal(ids.reverse());
+    expect(seen).to.have.length(8);
+    expect(seen).to.deep.equal(expected);
   });
 
   it('reports health, readiness and metrics', async () => {

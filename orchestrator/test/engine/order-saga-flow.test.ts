@@ -1,10 +1,52 @@
 import { expect } from 'chai';
+import { Writable } from 'node:stream';
+import winston from 'winston';
 import { eventually } from '@sagaflow/contracts/testing';
 import type { Orchestrator } from '../../src/orchestrator.js';
 import { happyScript, ScriptedParticipants, type Script } from '../support/scripted-participants.js';
 import { http, orderRequest, TestStack } from '../support/test-stack.js';
 
 const kinds = (saga: { timeline: { kind: string }[] }) => saga.timeline.map((e) => e.kind);
+
+/** Reads a stream until `done(text)` holds; a read that blocks past the deadline fails the test. */
+async function readUntil(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  done: (text: string) => boolean,
+  timeoutMs = 10_000,
+): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not read within ${timeoutMs} ms; read so far: ${text}`)), timeoutMs);
+  });
+  try {
+    while (!done(text)) {
+      const chunk = await Promise.race([reader.read(), deadline]);
+      if (chunk.done) throw new Error(`the stream ended; read: ${text}`);
+      text += decoder.decode(chunk.value, { stream: true });
+    }
+    return text;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A logger that keeps every entry, debug included, so that a test can see what the service noticed. */
+function recordingLogger() {
+  const entries: { level: string; message: string; [field: string]: unknown }[] = [];
+  const stream = new Writable({
+    objectMode: true,
+    write(entry, _encoding, callback) {
+      entries.push(entry);
+      callback();
+    },
+  });
+  return {
+    entries,
+    logger: winston.createLogger({ level: 'debug', transports: [new winston.transports.Stream({ stream })] }),
+  };
+}
 
 describe('order sagas on the real broker and PostgreSQL (scripted participants)', function () {
   this.timeout(30_000);
@@ -180,13 +222,24 @@ describe('order sagas on the real broker and PostgreSQL (scripted participants)'
   });
 
   it('applies a duplicated reply once', async () => {
-    await startWith(happyScript);
+    participants = await ScriptedParticipants.start(stack.vhost.url, happyScript);
     participants.duplicateReplies = true;
+    const log = recordingLogger();
+    orchestrator = await stack.orchestrator({}, log.logger);
     const { orderId, sagaId } = await place();
     await settled(orderId, 'CONFIRMED');
+    const commandIds = participants.received.map((m) => m.commandId!);
+    expect(commandIds).to.have.length(3);
+    expect([...participants.duplicatesSent]).to.have.members(commandIds);
+    // Each second copy reached the orchestrator, which saw it was not awaited any more.
+    await eventually(() =>
+      expect(log.entries.filter((e) => e.message.startsWith('reply ignored')).map((e) => e.commandId)).to.have.members(
+        commandIds,
+      ),
+    );
     const saga = await sagaOf(sagaId);
     expect(kinds(saga).filter((k: string) => k === 'reply.received')).to.have.length(3);
-    expect(participants.received).to.have.length(3);
+    expect(saga.version).to.equal(4);
   });
 
   it('refunds, releases and notifies when a confirmed order is cancelled', async () => {
@@ -218,15 +271,7 @@ describe('order sagas on the real broker and PostgreSQL (scripted participants)'
     expect(response.headers.get('content-type')).to.match(/text\/event-stream/);
     const reader = response.body!.getReader();
     const { sagaId } = await place();
-    let text = '';
-    await eventually(
-      async () => {
-        const { value } = await reader.read();
-        text += Buffer.from(value ?? new Uint8Array()).toString();
-        expect(text).to.include('"status":"COMPLETED"');
-      },
-      { intervalMs: 0 },
-    );
+    const text = await readUntil(reader, (read) => read.includes('"status":"COMPLETED"'));
     controller.abort();
     const frames = text.split('\n\n').filter((f) => f.includes('event: saga'));
     const changes = frames.map((f) => JSON.parse(f.slice(f.indexOf('data: ') + 6)));

@@ -63,6 +63,8 @@ export class ScriptedParticipants {
   private subscriptions: Subscription[] = [];
   /** Send every reply twice (duplicate delivery). */
   duplicateReplies = false;
+  /** The second copies published (and confirmed by the broker), by command id. */
+  readonly duplicatesSent = new Set<string>();
 
   private constructor(
     private readonly bus: MessageBus,
@@ -118,6 +120,9 @@ export class ScriptedParticipants {
       traceparent: childTraceparent(command.traceparent),
     });
     await this.bus.publish(message);
-    if (this.duplicateReplies) await this.bus.publish({ ...message, messageId: `${message.messageId}-again` });
+    if (this.duplicateReplies) {
+      await this.bus.publish({ ...message, messageId: `${message.messageId}-again` });
+      this.duplicatesSent.add(commandId);
+    }
   }
 }

@@ -48,8 +48,8 @@ export class TestStack {
     };
   }
 
-  async orchestrator(overrides: Partial<OrchestratorConfig> = {}): Promise<Orchestrator> {
-    const orchestrator = await start(this.config(overrides), silentLogger());
+  async orchestrator(overrides: Partial<OrchestratorConfig> = {}, logger = silentLogger()): Promise<Orchestrator> {
+    const orchestrator = await start(this.config(overrides), logger);
     this.started.push(orchestrator);
     return orchestrator;
   }

@@ -1,10 +1,23 @@
 import { index, modelOptions, prop, Severity, type ReturnModelType } from '@typegoose/typegoose';
 import mongoose, { type ClientSession } from 'mongoose';
 import type { PricedLine, Product, PutProductRequest, ReleaseInventory, ReserveInventory } from '@sagaflow/contracts';
-import { failure, RejectCommand, success, type InboxKey, type StoredReply } from '../kit/inbox.js';
+import { failure, RejectCommand, type InboxKey, type StoredReply } from '../kit/inbox.js';
 import { MongoDatabase, runOnceMongo } from '../kit/mongo-database.js';
-import type { InventoryStore, ProductSeed, Reservation, ReserveExecution, StockChange } from './inventory-store.js';
-import { priceOrder, quantitiesBySku, releasedOf, replyForExisting } from './reservation-rules.js';
+import type {
+  InventoryStore,
+  ProductSeed,
+  Reservation,
+  ReservationState,
+  ReserveExecution,
+  StockChange,
+} from './inventory-store.js';
+import {
+  decideCommit,
+  decideRelease,
+  decideReserve,
+  quantitiesBySku,
+  type InventoryWrite,
+} from './reservation-rules.js';
 
 const SERVICE = 'inventory';
 
@@ -136,83 +149,78 @@ export class MongoInventoryStore implements InventoryStore {
   async reserve(key: InboxKey, command: ReserveInventory): Promise<ReserveExecution> {
     let changes: StockChange[] = [];
     const execution = await runOnceMongo(this.db, SERVICE, key, async (session) => {
-      changes = [];
-      const existing = await this.reservations.findOne({ orderId: command.orderId }).session(session).lean();
-      if (existing) return { reply: replyForExisting(toReservation(existing)), duplicate: true };
+      const existing = await this.reservationOf(session, command.orderId);
       const skus = [...quantitiesBySku(command.items).keys()];
       const docs = await this.products
         .find({ sku: { $in: skus } })
         .session(session)
         .lean();
-      const pricing = priceOrder(command.items, new Map(docs.map((d) => [d.sku, toProduct(d)])));
-      if (!pricing.ok) return { reply: pricing.reply, duplicate: false };
-      for (const [sku, quantity] of pricing.needs) {
-        const after = await this.products
-          .findOneAndUpdate(
-            { sku, available: { $gte: quantity } },
-            { $inc: { available: -quantity, reserved: quantity } },
-            { returnDocument: 'after', session },
-          )
-          .lean();
-        if (!after) throw new RejectCommand(failure('out_of_stock', `not enough '${sku}' in stock`));
-        changes.push({ sku, quantity, available: after.available });
-      }
-      const now = new Date();
-      await this.reservations.create(
-        [
-          {
-            orderId: command.orderId,
-            state: 'reserved',
-            lines: pricing.lines,
-            totalCents: pricing.totalCents,
-            createdAt: now,
-            updatedAt: now,
-          },
-        ],
-        { session },
-      );
-      return { reply: success({ lines: pricing.lines, totalCents: pricing.totalCents }), duplicate: false };
+      const { write, ...decided } = decideReserve(existing, new Map(docs.map((d) => [d.sku, toProduct(d)])), command);
+      changes = write?.stock ?? [];
+      if (write) await this.persist(session, command.orderId, write);
+      return decided;
     });
     return { ...execution, changes: execution.duplicate ? [] : changes };
   }
 
   release(key: InboxKey, command: ReleaseInventory) {
     return runOnceMongo(this.db, SERVICE, key, async (session) => {
-      const existing = await this.reservations.findOne({ orderId: command.orderId }).session(session).lean();
-      const now = new Date();
-      if (!existing) {
-        // A tombstone: a reserve arriving after its compensation must not take stock for a dead order.
-        await this.reservations.create(
-          [{ orderId: command.orderId, state: 'released', lines: [], totalCents: 0, createdAt: now, updatedAt: now }],
-          { session },
-        );
-        return { reply: success({ released: [] }), duplicate: false };
-      }
-      if (existing.state === 'released') return { reply: success({ released: [] }), duplicate: true };
-      const released = releasedOf(existing.lines);
-      const held = existing.state === 'reserved' ? 1 : 0;
-      for (const { sku, quantity } of released) {
-        await this.products.updateOne(
-          { sku },
-          { $inc: { available: quantity, reserved: -quantity * held } },
-          { session },
-        );
-      }
-      await this.markState(session, command.orderId, existing.state, 'released');
-      return { reply: success({ released }), duplicate: false };
+      const { write, ...execution } = decideRelease(await this.reservationOf(session, command.orderId));
+      if (write) await this.persist(session, command.orderId, write);
+      return execution;
     });
   }
 
   async commit(orderId: string): Promise<boolean> {
     return this.db.transaction(async (session) => {
-      const existing = await this.reservations.findOne({ orderId }).session(session).lean();
-      if (existing?.state !== 'reserved') return false;
-      for (const { sku, quantity } of releasedOf(existing.lines)) {
-        await this.products.updateOne({ sku }, { $inc: { reserved: -quantity } }, { session });
-      }
-      await this.markState(session, orderId, 'reserved', 'committed');
-      return true;
+      const write = decideCommit(await this.reservationOf(session, orderId));
+      if (write) await this.persist(session, orderId, write);
+      return write !== null;
     });
+  }
+
+  private async reservationOf(session: ClientSession, orderId: string): Promise<Reservation | null> {
+    const doc = await this.reservations.findOne({ orderId }).session(session).lean();
+    return doc ? toReservation(doc) : null;
+  }
+
+  /**
+   * Persists what a decision says, in the command's transaction. Stock moves with conditional `$inc`s and
+   * the reservation from the state it was read in, so a concurrent change is a write conflict that the
+   * transaction retries, never an oversell.
+   */
+  private async persist(session: ClientSession, orderId: string, write: InventoryWrite): Promise<void> {
+    const now = new Date();
+    const createReservation = (state: ReservationState, lines: PricedLine[], totalCents: number) =>
+      this.reservations.create([{ orderId, state, lines, totalCents, createdAt: now, updatedAt: now }], { session });
+    switch (write.kind) {
+      case 'reserve':
+        for (const { sku, quantity } of write.stock) {
+          const taken = await this.products.updateOne(
+            { sku, available: { $gte: quantity } },
+            { $inc: { available: -quantity, reserved: quantity } },
+            { session },
+          );
+          if (taken.modifiedCount !== 1)
+            throw new RejectCommand(failure('out_of_stock', `not enough '${sku}' in stock`));
+        }
+        await createReservation('reserved', write.lines, write.totalCents);
+        return;
+      case 'release':
+        for (const { sku, quantity } of write.stock) {
+          const reserved = write.fromReserved ? -quantity : 0;
+          await this.products.updateOne({ sku }, { $inc: { available: quantity, reserved } }, { session });
+        }
+        return this.markState(session, orderId, write.from, 'released');
+      case 'tombstone':
+        await createReservation('released', [], 0);
+        return;
+      case 'commit':
+        for (const { sku, quantity } of write.stock) {
+          await this.products.updateOne({ sku }, { $inc: { reserved: -quantity } }, { session });
+        }
+        return this.markState(session, orderId, 'reserved', 'committed');
+    }
   }
 
   /** Moves a reservation from the state it was read in; a concurrent move makes the transaction retry. */

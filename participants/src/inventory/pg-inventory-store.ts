@@ -1,9 +1,16 @@
 import type pg from 'pg';
 import type { PricedLine, Product, PutProductRequest, ReleaseInventory, ReserveInventory } from '@sagaflow/contracts';
-import { success, type InboxKey, type StoredReply } from '../kit/inbox.js';
-import { findPgReply, INBOX_DDL, PgDatabase, runOncePg } from '../kit/pg-database.js';
+import type { InboxKey, StoredReply } from '../kit/inbox.js';
+import { findPgReply, INBOX_DDL, PgDatabase, runOncePg, type PgWrite } from '../kit/pg-database.js';
 import type { InventoryStore, ProductSeed, Reservation, ReserveExecution, StockChange } from './inventory-store.js';
-import { priceOrder, quantitiesBySku, releasedOf, replyForExisting } from './reservation-rules.js';
+import {
+  decideCommit,
+  decideRelease,
+  decideReserve,
+  quantitiesBySku,
+  type InventoryWrite,
+  type StockMove,
+} from './reservation-rules.js';
 
 const SERVICE = 'inventory';
 
@@ -131,38 +138,12 @@ export class PgInventoryStore implements InventoryStore {
   async reserve(key: InboxKey, command: ReserveInventory): Promise<ReserveExecution> {
     let changes: StockChange[] = [];
     const execution = await runOncePg(this.db, SERVICE, key, async (client) => {
-      changes = [];
       await lockOrder(client, command.orderId);
       const { existing, products } = await reservationAndLockedStock(client, command.orderId, command.items);
-      if (existing) return { execution: { reply: replyForExisting(existing), duplicate: true } };
-      const pricing = priceOrder(command.items, products);
-      if (!pricing.ok) return { execution: { reply: pricing.reply, duplicate: false } };
-      // The product rows are locked by this transaction, so what the update leaves is known already.
-      changes = [...pricing.needs].map(([sku, quantity]) => ({
-        sku,
-        quantity,
-        available: products.get(sku)!.available - quantity,
-      }));
-      return {
-        execution: { reply: success({ lines: pricing.lines, totalCents: pricing.totalCents }), duplicate: false },
-        write: {
-          name: 'inventory-reserve',
-          ctes: [
-            `stock AS (UPDATE inventory_products p
-              SET available = p.available - n.q, reserved = p.reserved + n.q, updated_at = now()
-              FROM unnest($1::text[], $2::int[]) AS n(sku, q) WHERE p.sku = n.sku)`,
-            `reservation AS (INSERT INTO inventory_reservations (order_id, state, lines, total_cents)
-              VALUES ($3, 'reserved', $4, $5))`,
-          ],
-          values: [
-            [...pricing.needs.keys()],
-            [...pricing.needs.values()],
-            command.orderId,
-            JSON.stringify(pricing.lines),
-            pricing.totalCents,
-          ],
-        },
-      };
+      const { write, ...decided } = decideReserve(existing, products, command);
+      // The product rows are locked by this transaction, so what the update leaves is what the decision says.
+      changes = write?.stock ?? [];
+      return { execution: decided, ...(write && { write: pgWriteOf(command.orderId, write) }) };
     });
     return { ...execution, changes: execution.duplicate ? [] : changes };
   }
@@ -170,57 +151,27 @@ export class PgInventoryStore implements InventoryStore {
   release(key: InboxKey, command: ReleaseInventory) {
     return runOncePg(this.db, SERVICE, key, async (client) => {
       await lockOrder(client, command.orderId);
-      const existing = await lockReservation(client, command.orderId);
-      if (!existing) {
-        // A tombstone: a reserve arriving after its compensation must not take stock for a dead order.
-        return {
-          execution: { reply: success({ released: [] }), duplicate: false },
-          write: {
-            name: 'inventory-void',
-            ctes: [
-              `tombstone AS (INSERT INTO inventory_reservations (order_id, state, lines, total_cents)
-                VALUES ($1, 'released', '[]', 0))`,
-            ],
-            values: [command.orderId],
-          },
-        };
-      }
-      if (existing.state === 'released') return { execution: { reply: success({ released: [] }), duplicate: true } };
-      const released = releasedOf(existing.lines);
-      const held = existing.state === 'reserved' ? 1 : 0;
-      return {
-        execution: { reply: success({ released }), duplicate: false },
-        write: {
-          name: 'inventory-release',
-          ctes: [
-            `stock AS (UPDATE inventory_products p
-              SET available = p.available + n.q, reserved = p.reserved - n.q * $3, updated_at = now()
-              FROM unnest($1::text[], $2::int[]) AS n(sku, q) WHERE p.sku = n.sku)`,
-            `reservation AS (UPDATE inventory_reservations SET state = 'released', updated_at = now()
-              WHERE order_id = $4)`,
-          ],
-          values: [released.map((r) => r.sku), released.map((r) => r.quantity), held, command.orderId],
-        },
-      };
+      const { write, ...execution } = decideRelease(await lockReservation(client, command.orderId));
+      return { execution, ...(write && { write: pgWriteOf(command.orderId, write) }) };
     });
   }
 
   /**
-   * One conditional UPDATE: only a `reserved` reservation turns `committed`, and its row lock makes a
-   * concurrent commit or release wait and then re-check the state, so stock is sold once. A release
-   * reads the row FOR UPDATE, so it sees this commit (or this commit sees its release).
+   * The reservation is read FOR UPDATE, so a concurrent commit or release waits and then reads the state
+   * this one left: stock is sold once.
    */
   async commit(orderId: string): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await this.db.pool.query<{ committed: number }>({
-          name: 'inventory-commit',
-          text: COMMIT_SALE,
-          values: [orderId],
+        return await this.db.transaction(async (client) => {
+          const write = decideCommit(await lockReservation(client, orderId));
+          if (!write) return false;
+          const { name, ctes, values } = pgWriteOf(orderId, write);
+          await client.query({ name, text: `WITH ${ctes.join(',\n')}\nSELECT 1`, values });
+          return true;
         });
-        return rows[0]!.committed > 0;
       } catch (error) {
-        // Product rows are locked in no fixed order here, so a deadlock with another order's write can happen.
+        // Another order's write can lock the same products, so a deadlock can happen.
         if (attempt >= 5 || !['40001', '40P01'].includes((error as { code?: string }).code ?? '')) throw error;
       }
     }
@@ -239,16 +190,56 @@ export class PgInventoryStore implements InventoryStore {
   }
 }
 
-const COMMIT_SALE = `WITH sale AS (
-    UPDATE inventory_reservations SET state = 'committed', updated_at = now()
-    WHERE order_id = $1 AND state = 'reserved' RETURNING lines
-  ), sold AS (
-    SELECT line.sku, sum(line.quantity)::int AS q
-    FROM sale, jsonb_to_recordset(sale.lines) AS line(sku text, quantity int) GROUP BY line.sku
-  ), stock AS (
-    UPDATE inventory_products p SET reserved = p.reserved - sold.q, updated_at = now() FROM sold WHERE p.sku = sold.sku
-  )
-  SELECT count(*)::int AS committed FROM sale`;
+/** The statement parts that persist a decision's write (stock first, in sku order, then the reservation). */
+function pgWriteOf(orderId: string, write: InventoryWrite): PgWrite {
+  const skus = (stock: StockMove[]) => stock.map((m) => m.sku);
+  const quantities = (stock: StockMove[]) => stock.map((m) => m.quantity);
+  switch (write.kind) {
+    case 'reserve':
+      return {
+        name: 'inventory-reserve',
+        ctes: [
+          `stock AS (UPDATE inventory_products p
+            SET available = p.available - n.q, reserved = p.reserved + n.q, updated_at = now()
+            FROM unnest($1::text[], $2::int[]) AS n(sku, q) WHERE p.sku = n.sku)`,
+          `reservation AS (INSERT INTO inventory_reservations (order_id, state, lines, total_cents)
+            VALUES ($3, 'reserved', $4, $5))`,
+        ],
+        values: [skus(write.stock), quantities(write.stock), orderId, JSON.stringify(write.lines), write.totalCents],
+      };
+    case 'release':
+      return {
+        name: 'inventory-release',
+        ctes: [
+          `stock AS (UPDATE inventory_products p
+            SET available = p.available + n.q, reserved = p.reserved - n.q * $3, updated_at = now()
+            FROM unnest($1::text[], $2::int[]) AS n(sku, q) WHERE p.sku = n.sku)`,
+          `reservation AS (UPDATE inventory_reservations SET state = 'released', updated_at = now()
+            WHERE order_id = $4)`,
+        ],
+        values: [skus(write.stock), quantities(write.stock), write.fromReserved ? 1 : 0, orderId],
+      };
+    case 'tombstone':
+      return {
+        name: 'inventory-void',
+        ctes: [
+          `tombstone AS (INSERT INTO inventory_reservations (order_id, state, lines, total_cents)
+            VALUES ($1, 'released', '[]', 0))`,
+        ],
+        values: [orderId],
+      };
+    case 'commit':
+      return {
+        name: 'inventory-commit',
+        ctes: [
+          `stock AS (UPDATE inventory_products p SET reserved = p.reserved - n.q, updated_at = now()
+            FROM unnest($1::text[], $2::int[]) AS n(sku, q) WHERE p.sku = n.sku)`,
+          `sale AS (UPDATE inventory_reservations SET state = 'committed', updated_at = now() WHERE order_id = $3)`,
+        ],
+        values: [skus(write.stock), quantities(write.stock), orderId],
+      };
+  }
+}
 
 const lockOrder = (client: pg.PoolClient, orderId: string) =>
   client.query({

@@ -1,6 +1,6 @@
-import type { OrderLine, PricedLine, Product, ReleaseResult } from '@sagaflow/contracts';
-import { failure, success, type ReplyOf } from '../kit/inbox.js';
-import type { Reservation } from './inventory-store.js';
+import type { OrderLine, PricedLine, Product, ReleaseResult, ReserveInventory } from '@sagaflow/contracts';
+import { failure, success, type Execution, type ReplyOf } from '../kit/inbox.js';
+import type { Reservation, ReservationState, StockChange } from './inventory-store.js';
 
 export type Pricing =
   | { ok: true; lines: PricedLine[]; totalCents: number; needs: Map<string, number> }
@@ -42,7 +42,7 @@ export function priceOrder(items: OrderLine[], products: Map<string, Product>): 
 }
 
 /** The answer to a reserve for an order that already has a reservation (another command for the same order). */
-export function replyForExisting(reservation: Reservation): ReplyOf<'inventory.reserve'> {
+function replyForExisting(reservation: Reservation): ReplyOf<'inventory.reserve'> {
   if (reservation.state === 'released') {
     return failure('order_voided', `the reservation of order '${reservation.orderId}' was released`);
   }
@@ -51,3 +51,76 @@ export function replyForExisting(reservation: Reservation): ReplyOf<'inventory.r
 
 export const releasedOf = (lines: PricedLine[]): ReleaseResult['released'] =>
   [...quantitiesBySku(lines)].map(([sku, quantity]) => ({ sku, quantity }));
+
+/** Stock of one sku that a decision moves. */
+export interface StockMove {
+  sku: string;
+  quantity: number;
+}
+
+/**
+ * What a store writes for a decision. `reserve`: each `stock` quantity leaves `available` for `reserved`
+ * and the order's reservation is created. `release`: each quantity goes back to `available` (and leaves
+ * `reserved` when `fromReserved`), and the reservation, read in state `from`, becomes `released`.
+ * `tombstone`: an empty `released` reservation for an order released before it was reserved.
+ * `commit`: each quantity leaves `reserved` (it is sold) and the `reserved` reservation becomes `committed`.
+ */
+export type InventoryWrite =
+  | { kind: 'reserve'; lines: PricedLine[]; totalCents: number; stock: StockChange[] }
+  | { kind: 'release'; from: ReservationState; fromReserved: boolean; stock: StockMove[] }
+  | { kind: 'tombstone' }
+  | { kind: 'commit'; stock: StockMove[] };
+
+export type ReserveDecision = Execution<ReplyOf<'inventory.reserve'>> & {
+  write?: Extract<InventoryWrite, { kind: 'reserve' }>;
+};
+
+export type ReleaseDecision = Execution<ReplyOf<'inventory.release'>> & {
+  write?: Extract<InventoryWrite, { kind: 'release' | 'tombstone' }>;
+};
+
+/**
+ * Reserve all lines or none: an order with a reservation gets the answer it got (or `order_voided` if it
+ * was released); otherwise the order is priced from `products` (the stock the store read, locked) and
+ * every sku's quantity is taken from what is available.
+ */
+export function decideReserve(
+  existing: Reservation | null,
+  products: Map<string, Product>,
+  command: ReserveInventory,
+): ReserveDecision {
+  if (existing) return { reply: replyForExisting(existing), duplicate: true };
+  const pricing = priceOrder(command.items, products);
+  if (!pricing.ok) return { reply: pricing.reply, duplicate: false };
+  const stock = [...pricing.needs].map(([sku, quantity]) => ({
+    sku,
+    quantity,
+    available: products.get(sku)!.available - quantity,
+  }));
+  return {
+    reply: success({ lines: pricing.lines, totalCents: pricing.totalCents }),
+    duplicate: false,
+    write: { kind: 'reserve', lines: pricing.lines, totalCents: pricing.totalCents, stock },
+  };
+}
+
+/**
+ * Release exactly what the order holds, once: a reserved or committed order gives its lines' stock back;
+ * a released one gives nothing again; an order never reserved is tombstoned, so that a reserve arriving
+ * after its compensation takes no stock for a dead order.
+ */
+export function decideRelease(existing: Reservation | null): ReleaseDecision {
+  if (!existing) return { reply: success({ released: [] }), duplicate: false, write: { kind: 'tombstone' } };
+  if (existing.state === 'released') return { reply: success({ released: [] }), duplicate: true };
+  const released = releasedOf(existing.lines);
+  return {
+    reply: success({ released }),
+    duplicate: false,
+    write: { kind: 'release', from: existing.state, fromReserved: existing.state === 'reserved', stock: released },
+  };
+}
+
+/** Turn a completed order's reservation into a sale: only a `reserved` one, and only once. */
+export function decideCommit(existing: Reservation | null): Extract<InventoryWrite, { kind: 'commit' }> | null {
+  return existing?.state === 'reserved' ? { kind: 'commit', stock: releasedOf(existing.lines) } : null;
+}

@@ -1,10 +1,17 @@
 import { index, modelOptions, prop, type ReturnModelType } from '@typegoose/typegoose';
 import type { ClientSession } from 'mongoose';
 import type { ChargePayment, FailureReason, Payment, RefundPayment } from '@sagaflow/contracts';
-import type { InboxKey, StoredReply } from '../kit/inbox.js';
+import type { Execution, InboxKey, ReplyOf, StoredReply } from '../kit/inbox.js';
 import { MongoDatabase, runOnceMongo } from '../kit/mongo-database.js';
 import type { PaymentStore } from './payment-store.js';
-import { chargedReply, newPaymentId, refundedReply, voidedReply, voidReply } from './payment-rules.js';
+import {
+  decideCharge,
+  decideRefund,
+  newPaymentId,
+  orderPaymentsOf,
+  type OrderPayments,
+  type PaymentDecision,
+} from './payment-rules.js';
 
 const SERVICE = 'payment';
 
@@ -72,62 +79,47 @@ export class MongoPaymentStore implements PaymentStore {
     return this.db.findReply(SERVICE, commandId);
   }
 
-  private async touchOrder(session: ClientSession, orderId: string) {
-    return this.orders
+  /**
+   * Writes the order's document first (so that concurrent commands on the order conflict and retry),
+   * then reads the order's ledger: the state a decision reads.
+   */
+  private async lockedState(session: ClientSession, orderId: string): Promise<OrderPayments> {
+    const order = await this.orders
       .findOneAndUpdate(
         { orderId },
         { $inc: { commands: 1 }, $setOnInsert: { voided: false } },
         { upsert: true, returnDocument: 'after', session },
       )
       .lean();
+    const entries = await this.ledger.find({ orderId }).session(session).lean();
+    return orderPaymentsOf(order.voided, entries.map(toPayment));
   }
 
-  private async entry(session: ClientSession, orderId: string, kind: Payment['kind']): Promise<Payment | null> {
-    const doc = await this.ledger.findOne({ orderId, kind }).session(session).lean();
-    return doc ? toPayment(doc) : null;
-  }
-
-  private async append(session: ClientSession, entry: Omit<Payment, 'paymentId' | 'createdAt'>): Promise<Payment> {
-    const [doc] = await this.ledger.create([{ ...entry, paymentId: newPaymentId(), createdAt: new Date() }], {
-      session,
-    });
-    return toPayment(doc!.toObject());
+  /** Persists what a decision says, in the command's transaction, and returns its execution. */
+  private async persist<T extends 'payment.charge' | 'payment.refund'>(
+    session: ClientSession,
+    orderId: string,
+    { write, ...execution }: PaymentDecision<T>,
+  ): Promise<Execution<ReplyOf<T>>> {
+    if (write && 'void' in write) {
+      await this.orders.updateOne({ orderId }, { $set: { voided: true } }, { session });
+    } else if (write) {
+      await this.ledger.create([{ ...write.entry, createdAt: new Date() }], { session });
+    }
+    return execution;
   }
 
   charge(key: InboxKey, command: ChargePayment, decline: FailureReason | null) {
     return runOnceMongo(this.db, SERVICE, key, async (session) => {
-      const order = await this.touchOrder(session, command.orderId);
-      if (order.voided) return { reply: voidedReply(command.orderId), duplicate: false };
-      const existing = await this.entry(session, command.orderId, 'charge');
-      if (existing) return { reply: chargedReply(existing), duplicate: true };
-      if (decline) return { reply: { outcome: 'failure' as const, reason: decline }, duplicate: false };
-      const charge = await this.append(session, {
-        orderId: command.orderId,
-        kind: 'charge',
-        amountCents: command.amountCents,
-        currency: command.currency,
-      });
-      return { reply: chargedReply(charge), duplicate: false };
+      const state = await this.lockedState(session, command.orderId);
+      return this.persist(session, command.orderId, decideCharge(state, command, decline, newPaymentId()));
     });
   }
 
   refund(key: InboxKey, command: RefundPayment) {
     return runOnceMongo(this.db, SERVICE, key, async (session) => {
-      const order = await this.touchOrder(session, command.orderId);
-      const refunded = await this.entry(session, command.orderId, 'refund');
-      if (refunded) return { reply: refundedReply(refunded), duplicate: true };
-      const charge = await this.entry(session, command.orderId, 'charge');
-      if (!charge) {
-        await this.orders.updateOne({ orderId: command.orderId }, { $set: { voided: true } }, { session });
-        return { reply: voidReply(), duplicate: order.voided };
-      }
-      const refund = await this.append(session, {
-        orderId: command.orderId,
-        kind: 'refund',
-        amountCents: charge.amountCents,
-        currency: charge.currency,
-      });
-      return { reply: refundedReply(refund), duplicate: false };
+      const state = await this.lockedState(session, command.orderId);
+      return this.persist(session, command.orderId, decideRefund(state, command.orderId, newPaymentId()));
     });
   }
 

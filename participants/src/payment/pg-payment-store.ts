@@ -1,9 +1,16 @@
 import type pg from 'pg';
 import type { ChargePayment, FailureReason, Payment, RefundPayment } from '@sagaflow/contracts';
-import type { InboxKey, StoredReply } from '../kit/inbox.js';
-import { findPgReply, INBOX_DDL, PgDatabase, runOncePg } from '../kit/pg-database.js';
+import type { InboxKey, ReplyOf, StoredReply } from '../kit/inbox.js';
+import { findPgReply, INBOX_DDL, PgDatabase, runOncePg, type PgEffect, type PgWrite } from '../kit/pg-database.js';
 import type { PaymentStore } from './payment-store.js';
-import { chargedReply, newPaymentId, refundedReply, voidedReply, voidReply } from './payment-rules.js';
+import {
+  decideCharge,
+  decideRefund,
+  newPaymentId,
+  type OrderPayments,
+  type PaymentDecision,
+  type PaymentWrite,
+} from './payment-rules.js';
 
 const SERVICE = 'payment';
 
@@ -42,15 +49,30 @@ const toPayment = (row: LedgerRow): Payment => ({
   createdAt: row.created_at.toISOString(),
 });
 
-/** Inserts a ledger entry as part of the inbox row's statement. */
-const ledgerWrite = (name: string, payment: Payment) => ({
-  name,
-  ctes: [
-    `entry AS (INSERT INTO payment_ledger (payment_id, order_id, kind, amount_cents, currency)
+/** The statement parts that persist a decision's write, run with the inbox row's insert. */
+function pgWriteOf(orderId: string, write: PaymentWrite): PgWrite {
+  if ('void' in write) {
+    return {
+      name: 'payment-void',
+      ctes: ['void AS (INSERT INTO payment_voids (order_id) VALUES ($1))'],
+      values: [orderId],
+    };
+  }
+  const { entry } = write;
+  return {
+    name: 'payment-ledger-entry',
+    ctes: [
+      `entry AS (INSERT INTO payment_ledger (payment_id, order_id, kind, amount_cents, currency)
       VALUES ($1, $2, $3, $4, $5))`,
-  ],
-  values: [payment.paymentId, payment.orderId, payment.kind, payment.amountCents, payment.currency],
-});
+    ],
+    values: [entry.paymentId, entry.orderId, entry.kind, entry.amountCents, entry.currency],
+  };
+}
+
+const pgEffectOf = <T extends 'payment.charge' | 'payment.refund'>(
+  orderId: string,
+  { write, ...execution }: PaymentDecision<T>,
+): PgEffect<ReplyOf<T>> => ({ execution, ...(write && { write: pgWriteOf(orderId, write) }) });
 
 /**
  * Payments on PostgreSQL; each command holds its order's advisory lock, so a charge and a refund never
@@ -71,39 +93,14 @@ export class PgPaymentStore implements PaymentStore {
   charge(key: InboxKey, command: ChargePayment, decline: FailureReason | null) {
     return runOncePg(this.db, SERVICE, key, async (client) => {
       const state = await lockedState(client, command.orderId);
-      if (state.voided) return { execution: { reply: voidedReply(command.orderId), duplicate: false } };
-      if (state.charge) return { execution: { reply: chargedReply(state.charge), duplicate: true } };
-      if (decline) return { execution: { reply: { outcome: 'failure' as const, reason: decline }, duplicate: false } };
-      // The reply needs nothing the insert makes (created_at is not in it), so both go in one statement.
-      const payment = ledgerEntryOf(command.orderId, 'charge', command.amountCents, command.currency);
-      return {
-        execution: { reply: chargedReply(payment), duplicate: false },
-        write: ledgerWrite('payment-charge', payment),
-      };
+      return pgEffectOf(command.orderId, decideCharge(state, command, decline, newPaymentId()));
     });
   }
 
   refund(key: InboxKey, command: RefundPayment) {
     return runOncePg(this.db, SERVICE, key, async (client) => {
       const state = await lockedState(client, command.orderId);
-      if (state.refund) return { execution: { reply: refundedReply(state.refund), duplicate: true } };
-      if (!state.charge) {
-        return {
-          execution: { reply: voidReply(), duplicate: state.voided },
-          ...(!state.voided && {
-            write: {
-              name: 'payment-void',
-              ctes: ['void AS (INSERT INTO payment_voids (order_id) VALUES ($1))'],
-              values: [command.orderId],
-            },
-          }),
-        };
-      }
-      const payment = ledgerEntryOf(command.orderId, 'refund', state.charge.amountCents, state.charge.currency);
-      return {
-        execution: { reply: refundedReply(payment), duplicate: false },
-        write: ledgerWrite('payment-refund', payment),
-      };
+      return pgEffectOf(command.orderId, decideRefund(state, command.orderId, newPaymentId()));
     });
   }
 
@@ -118,21 +115,6 @@ export class PgPaymentStore implements PaymentStore {
   close(): Promise<void> {
     return this.db.close();
   }
-}
-
-const ledgerEntryOf = (orderId: string, kind: Payment['kind'], amountCents: number, currency: string): Payment => ({
-  paymentId: newPaymentId(),
-  orderId,
-  kind,
-  amountCents,
-  currency,
-  createdAt: '',
-});
-
-interface OrderPayments {
-  voided: boolean;
-  charge: Payment | null;
-  refund: Payment | null;
 }
 
 /**

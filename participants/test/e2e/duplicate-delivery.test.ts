@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { eventually } from '@sagaflow/contracts/testing';
+import { eventually, waitUntil } from '@sagaflow/contracts/testing';
 import { Duplicator } from './support/duplicator.js';
 import {
   createProduct,
@@ -78,15 +78,10 @@ describe('participants end to end: every command and reply delivered twice', fun
       'notification.send',
     ]);
 
-    // A late copy could still apply an effect twice: count effects once no copy went out for a while.
-    await eventually(
-      async () => {
-        const before = duplicator!.published;
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        if (duplicator!.published !== before) throw new Error('copies still flowing');
-      },
-      { timeoutMs: 10_000 },
-    );
+    // A late copy could still apply an effect twice: count effects once the duplicator knows every copy handled.
+    await waitUntil(() => duplicator!.outstanding === 0, 'every copy routed and every command copy answered', {
+      timeoutMs: 10_000,
+    });
 
     const charged = await ledgerOf(system, confirmed.orderId);
     expect(kinds(charged)).to.deep.equal(['charge']);

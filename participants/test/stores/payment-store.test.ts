@@ -70,15 +70,18 @@ for (const backend of STORE_BACKENDS) {
       expect(await store.listByOrder('o5')).to.have.length(1);
     });
 
-    it('never leaves money charged when a charge and a refund of one order race', async () => {
+    it('never leaves money charged, nor moves it twice, when charges and refunds of one order race', async () => {
       for (let n = 0; n < 5; n++) {
         const orderId = `race${n}`;
         await Promise.all([
-          store.charge(chargeKey(`rc${n}`), charge(orderId), null),
-          store.refund(refundKey(`rf${n}`), { orderId }),
+          store.charge(chargeKey(`rc${n}a`), charge(orderId), null),
+          store.refund(refundKey(`rf${n}a`), { orderId }),
+          store.charge(chargeKey(`rc${n}b`), charge(orderId), null),
+          store.refund(refundKey(`rf${n}b`), { orderId }),
         ]);
-        const kinds = (await store.listByOrder(orderId)).map((p) => p.kind);
-        expect(kinds.filter((k) => k === 'charge').length).to.equal(kinds.filter((k) => k === 'refund').length);
+        // A refund first voids the order (no money moves); a charge first is refunded: one of each, no more.
+        const kinds = (await store.listByOrder(orderId)).map((p) => p.kind).sort();
+        expect(kinds.join(), `order ${orderId}`).to.be.oneOf(['', 'charge,refund']);
       }
     });
   });

@@ -40,3 +40,17 @@ export const STORE_BACKENDS: StoreBackend[] = [
     create: () => createMongoDatabase(process.env.MONGO_URL!),
   },
 ];
+
+/**
+ * The replica set the MongoDB server at `url` belongs to, or null for a standalone server (such as the
+ * MongoDB-wire emulator): tests that need write conflicts or transient transaction errors run only on one.
+ */
+export async function replicaSetOf(url: string): Promise<string | null> {
+  const connection = await mongoose.createConnection(url, { serverSelectionTimeoutMS: 5_000 }).asPromise();
+  try {
+    const hello = await connection.db!.admin().command({ hello: 1 });
+    return typeof hello.setName === 'string' ? hello.setName : null;
+  } finally {
+    await connection.close();
+  }
+}

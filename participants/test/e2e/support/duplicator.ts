@@ -26,6 +26,12 @@ export class Duplicator {
   /** Message types duplicated, by saga id. */
   readonly duplicatedBySaga = new Map<string, Set<string>>();
   private readonly copies = new Set<string>();
+  /** Copies not yet seen back on the duplicator's own queue (so not yet routed by the broker). */
+  private readonly unrouted = new Set<string>();
+  /** Command ids the duplicator copied a command of. */
+  private readonly copiedCommands = new Set<string>();
+  /** Replies (not copies) seen, by the command id they answer; a reply may come before its command does. */
+  private readonly replies = new Map<string, number>();
   private subscription: Subscription | undefined;
 
   private constructor(private readonly bus: MessageBus) {}
@@ -53,9 +59,15 @@ export class Duplicator {
     return duplicator;
   }
 
-  /** How many copies it has published. */
-  get published(): number {
-    return this.copies.size;
+  /**
+   * Copies not known to be handled yet: any copy until the broker routed it (it came back here, and a
+   * publish reaches every bound queue at once), and a command copy until its participant answered it
+   * too (a second reply to its command id; participants answer a duplicate with the stored reply).
+   */
+  get outstanding(): number {
+    let waiting = this.unrouted.size;
+    for (const commandId of this.copiedCommands) if ((this.replies.get(commandId) ?? 0) < 2) waiting++;
+    return waiting;
   }
 
   typesDuplicatedFor(sagaId: string): string[] {
@@ -69,7 +81,12 @@ export class Duplicator {
 
   private async duplicate(message: Message): Promise<void> {
     // The consumer sees decoded messages only, so its own copies are known by the ids it gave them.
-    if (this.copies.has(message.messageId)) return;
+    if (this.copies.has(message.messageId)) {
+      this.unrouted.delete(message.messageId);
+      return;
+    }
+    const commandId = message.commandId ?? '';
+    if (message.type.endsWith('.reply')) this.replies.set(commandId, (this.replies.get(commandId) ?? 0) + 1);
     const copy: Message = { ...message, messageId: randomUUID() };
     const route =
       message.type === 'saga.changed'
@@ -77,6 +94,8 @@ export class Duplicator {
         : routeOf(message.type);
     const properties = messageProperties(copy);
     this.copies.add(copy.messageId);
+    this.unrouted.add(copy.messageId);
+    if ((COMMAND_TYPES as readonly string[]).includes(message.type)) this.copiedCommands.add(commandId);
     await this.bus.publishRaw(route.exchange, route.routingKey, Buffer.from(JSON.stringify(copy)), {
       ...properties,
       headers: { ...properties.headers, [DUPLICATE_HEADER]: 'true' },
