@@ -32,10 +32,9 @@ test: lint broker ## lint, then every package's tests against the local RabbitMQ
 local: build ## every service as a local process (SERVICES=orchestrator,payment to pick; STORE_URL to choose the store)
 	node scripts/local.mjs
 
-bench: build broker ## throughput and latency: messaging kit vs raw amqplib, saga engine, whole system (takes minutes)
+bench: build broker ## throughput and latency of the whole system, the engine and the null saga; writes bench-results/latest.json (takes a while)
 	node contracts/dist/bench/bus-bench.js
-	node orchestrator/dist/bench/engine-bench.js --sagas 1000 --concurrency 50,200 --runs 3
-	node ops/dist/bench/e2e-bench.js --orders 1000 --concurrency 50 --runs 3
+	node ops/dist/bench/system-bench.js $(BENCH_ARGS)
 
 clean: ## remove build output
 	rm -rf */dist */*.tsbuildinfo

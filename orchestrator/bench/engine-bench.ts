@@ -32,6 +32,7 @@ interface RunResult {
   sagasPerSecond: number;
   p50Ms: number;
   p95Ms: number;
+  p99Ms: number;
   /** CPU of this process (the orchestrator, and the small HTTP load it is given) per saga. */
   cpuMsPerSaga: number;
 }
@@ -85,6 +86,7 @@ async function runOnce(concurrency: number): Promise<RunResult> {
       sagasPerSecond: sagas / seconds,
       p50Ms: percentile(latencies, 0.5),
       p95Ms: percentile(latencies, 0.95),
+      p99Ms: percentile(latencies, 0.99),
       cpuMsPerSaga: (used.user + used.system) / 1000 / sagas,
     };
   } finally {
@@ -107,6 +109,7 @@ for (const concurrency of levels) {
     'sagas/s (median)': Math.round(median(results.map((r) => r.sagasPerSecond))),
     'p50 ms (median)': Math.round(median(results.map((r) => r.p50Ms))),
     'p95 ms (median)': Math.round(median(results.map((r) => r.p95Ms))),
+    'p99 ms (median)': Math.round(median(results.map((r) => r.p99Ms))),
     'orchestrator CPU ms/saga': Number(median(results.map((r) => r.cpuMsPerSaga)).toFixed(2)),
     'sagas/s (all runs)': results.map((r) => Math.round(r.sagasPerSecond)).join(' / '),
   });

@@ -43,6 +43,8 @@ export interface LocalSystem {
   /** Base URL (`http://127.0.0.1:<port>`) of every service started. */
   readonly urls: Readonly<Partial<Record<SystemService, string>>>;
   url(service: SystemService): string;
+  /** The process id of a running service (for reading its CPU time), else undefined. */
+  pid(service: SystemService): number | undefined;
   /** JSON over HTTP to a service; never throws on a 4xx/5xx. */
   request(
     service: SystemService,
@@ -301,6 +303,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     storeUrl: options.storeUrl,
     urls: Object.fromEntries([...processes].map(([name, p]) => [name, p.url])),
     url: (name) => get(name).url,
+    pid: (name) => (get(name).running ? get(name).child?.pid : undefined),
     async request(name, method, path, body, headers = {}) {
       const response = await fetch(`${get(name).url}${path}`, {
         method,
