@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
-import { EXIT_BAD_USAGE, serviceCommandOf, SYSTEM_SERVICES } from '@sagaflow/contracts';
+import { EXIT_BAD_USAGE, PARTICIPANT_NAMES, serviceCommandOf, SYSTEM_SERVICES } from '@sagaflow/contracts';
 import { findRepoRoot } from '@sagaflow/contracts/testing';
 
 const root = findRepoRoot();
@@ -34,8 +34,10 @@ describe('a service started with a bad configuration', () => {
     const store = run(['payment']);
     expect(store.status).to.equal(EXIT_BAD_USAGE);
     expect(store.stderr).to.match(/^payment: invalid configuration: STORE_URL must be a mongodb:\/\//);
-    const unknown = run(['shipping']);
+    const unknown = run(['no-such-participant']);
     expect(unknown.status).to.equal(EXIT_BAD_USAGE);
-    expect(unknown.stderr).to.match(/unknown participant 'shipping' \(one of inventory, payment, notification\)/);
+    expect(unknown.stderr).to.include(
+      `unknown participant 'no-such-participant' (one of ${PARTICIPANT_NAMES.join(', ')})`,
+    );
   });
 });
