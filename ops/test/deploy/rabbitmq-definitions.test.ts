@@ -125,7 +125,7 @@ describe('RabbitMQ definitions (ops/config/rabbitmq)', () => {
       await vhost?.delete();
     });
 
-    it('lets each participant declare the topology, consume its own queue and reply', async () => {
+    it('lets each participant declare the topology and consume its own queues', async () => {
       for (const [user, queue] of [
         ['inventory', QUEUES.inventory],
         ['inventory', QUEUES.inventoryEvents],
