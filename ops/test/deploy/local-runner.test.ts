@@ -40,53 +40,53 @@ const alive = (pid: number): boolean => {
 
 describe('the local runner (scripts/local.mjs, scripts/lib/supervisor.mjs)', () => {
   describe('supervisor', () => {
-    it('restarts a crashing process with doubling delays up to the cap, and stops it on request', async () => {
+    /**
+     * Supervises `node -e script` with this backoff until `count` restarts were announced; returns their
+     * delays and every line logged, with nothing left running.
+     */
+    async function restartDelays(
+      script: string,
+      backoff: { initialMs: number; maxMs: number; stableMs: number },
+      count: number,
+    ) {
       const { Supervisor } = await importSupervisor();
       const lines: string[] = [];
-      const supervisor = new Supervisor({
-        log: (line) => lines.push(line),
-        backoff: { initialMs: 20, maxMs: 80, stableMs: 60_000 },
-      });
-      supervisor.add('crasher', { command: process.execPath, args: ['-e', 'process.exit(3)'] });
+      const supervisor = new Supervisor({ log: (line) => lines.push(line), backoff });
+      supervisor.add('child', { command: process.execPath, args: ['-e', script] });
       try {
         const delays = await eventually(
           () => {
             const found = lines.flatMap((l) => /restarting in (\d+) ms/.exec(l)?.[1] ?? []).map(Number);
-            if (found.length < 5) throw new Error(`${found.length} restarts so far:\n${lines.join('\n')}`);
-            return found.slice(0, 5);
+            if (found.length < count) throw new Error(`${found.length} restarts so far:\n${lines.join('\n')}`);
+            return found.slice(0, count);
           },
           { timeoutMs: 15_000 },
         );
-        expect(delays).to.deep.equal([20, 40, 80, 80, 80]);
-        expect(lines.some((l) => l.includes('crasher exited unexpectedly (exit code 3)'))).to.equal(true);
+        return { delays, lines };
       } finally {
         await supervisor.stopAll();
+        expect(supervisor.pids(), 'nothing runs once stopped').to.deep.equal({});
       }
-      expect(supervisor.pids(), 'nothing runs once stopped').to.deep.equal({});
+    }
+
+    it('restarts a crashing process with doubling delays up to the cap, and stops it on request', async () => {
+      const { delays, lines } = await restartDelays(
+        'process.exit(3)',
+        { initialMs: 20, maxMs: 80, stableMs: 60_000 },
+        5,
+      );
+      expect(delays).to.deep.equal([20, 40, 80, 80, 80]);
+      expect(lines.some((l) => l.includes('child exited unexpectedly (exit code 3)'))).to.equal(true);
     });
 
     it('starts the delay afresh after a run that lasted long enough', async () => {
-      const { Supervisor } = await importSupervisor();
-      const lines: string[] = [];
-      const supervisor = new Supervisor({
-        log: (line) => lines.push(line),
-        backoff: { initialMs: 20, maxMs: 1_000, stableMs: 150 },
-      });
       // Lives 300 ms, longer than stableMs: every restart waits the initial delay.
-      supervisor.add('steady', { command: process.execPath, args: ['-e', 'setTimeout(() => process.exit(1), 300)'] });
-      try {
-        const delays = await eventually(
-          () => {
-            const found = lines.flatMap((l) => /restarting in (\d+) ms/.exec(l)?.[1] ?? []).map(Number);
-            if (found.length < 3) throw new Error(`${found.length} restarts so far`);
-            return found.slice(0, 3);
-          },
-          { timeoutMs: 15_000 },
-        );
-        expect(delays).to.deep.equal([20, 20, 20]);
-      } finally {
-        await supervisor.stopAll();
-      }
+      const { delays } = await restartDelays(
+        'setTimeout(() => process.exit(1), 300)',
+        { initialMs: 20, maxMs: 1_000, stableMs: 150 },
+        3,
+      );
+      expect(delays).to.deep.equal([20, 20, 20]);
     });
   });
 
