@@ -8,7 +8,7 @@ node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-.PHONY: help install build lint broker test local bench clean
+.PHONY: help install build lint broker test local dev rabbitmq-definitions bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -31,6 +31,19 @@ test: lint broker ## lint, then every package's tests against the local RabbitMQ
 
 local: build ## every service as a local process (SERVICES=orchestrator,payment to pick; STORE_URL to choose the store)
 	node scripts/local.mjs
+
+dev: build ## the whole system in Docker Compose where a Docker engine answers, else as local processes
+	@if docker info >/dev/null 2>&1; then \
+	  node scripts/dev-env.mjs && \
+	  if docker compose version >/dev/null 2>&1; then docker compose up --build; else docker-compose up --build; fi; \
+	else \
+	  echo "[dev] no Docker engine answers (docker info): running the services as local processes, as make local does"; \
+	  node scripts/local.mjs; \
+	fi
+
+rabbitmq-definitions: build ## regenerate ops/config/rabbitmq/definitions.json from the contracts' topology
+	node ops/dist/src/deploy/write-rabbitmq-definitions.js
+	prettier --write ops/config/rabbitmq/definitions.json
 
 bench: build broker ## throughput and latency of the whole system, the engine and the null saga; writes bench-results/latest.json (takes a while)
 	node contracts/dist/bench/bus-bench.js

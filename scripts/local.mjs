@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // `make local`: every Sagaflow service as a local process in the foreground (DESIGN §9).
 // SERVICES=orchestrator,payment picks some; STORE_URL unset takes the first store that answers.
-import { spawn } from 'node:child_process';
+// A service that exits unexpectedly is started again with backoff (lib/supervisor.mjs).
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { SYSTEM_SERVICES, serviceCommandOf } from '../contracts/dist/src/index.js';
+import { Supervisor } from './lib/supervisor.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ALL = SYSTEM_SERVICES;
@@ -50,6 +51,14 @@ async function ensurePostgresDatabase(url) {
   }
 }
 
+/** The management UI's address when the plugin answers on the AMQP host. */
+async function managementUi() {
+  const amqp = new URL(process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672');
+  const ui = `http://${amqp.hostname === '127.0.0.1' ? 'localhost' : amqp.hostname}:15672`;
+  if (!(await answers(amqp.hostname, 15672))) return null;
+  return ui;
+}
+
 async function chooseStore() {
   if (process.env.STORE_URL) return { url: process.env.STORE_URL, why: 'from STORE_URL' };
   if (await answers('127.0.0.1', 27017)) {
@@ -71,10 +80,12 @@ const store = await chooseStore();
 const port = process.env.PORT || '8080';
 say(`store: ${store.url.replace(/\/\/[^@/]*@/, '//***@')} (${store.why})`);
 say(`services: ${services.join(', ')}`);
-if (services.includes('orchestrator')) say(`API: http://localhost:${port}/orders  (sagas: /sagas, live: /events)`);
-
-const children = new Map();
-let stopping = false;
+if (services.includes('orchestrator')) {
+  const base = `http://localhost:${port}`;
+  say(`UI: ${base}/ui/   API: ${base}/orders   API docs: ${base}/docs   metrics: ${base}/metrics`);
+}
+const management = await managementUi();
+if (management) say(`RabbitMQ UI: ${management}`);
 
 function prefix(name, stream, target) {
   let rest = '';
@@ -85,33 +96,37 @@ function prefix(name, stream, target) {
   });
 }
 
-function stopAll(signal) {
-  if (stopping) return;
-  stopping = true;
-  say(`stopping (${signal})`);
-  for (const child of children.values()) child.kill('SIGTERM');
+/** A service's port: PORT for the orchestrator; INVENTORY_PORT etc. override a participant's default. */
+function envOf(name) {
+  const env = { ...process.env, STORE_URL: store.url };
+  const own = process.env[`${name.toUpperCase()}_PORT`];
+  if (name === 'orchestrator') env.PORT = port;
+  else if (own) env.PORT = own;
+  else delete env.PORT; // each participant listens on its own port (DESIGN §6)
+  return env;
 }
 
+const supervisor = new Supervisor({ log: say });
 for (const name of services) {
-  const { script, args: rest } = serviceCommandOf(name);
-  const args = [script, ...rest];
-  const env = { ...process.env, STORE_URL: store.url };
-  if (name === 'orchestrator') env.PORT = port;
-  else delete env.PORT; // each participant listens on its own port (DESIGN §6)
-  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  prefix(name, child.stdout, process.stdout);
-  prefix(name, child.stderr, process.stderr);
-  children.set(name, child);
-  child.on('exit', (code, signal) => {
-    children.delete(name);
-    if (!stopping) {
-      say(`${name} exited (${signal ?? code}); stopping the others`);
-      process.exitCode = 1;
-      stopAll('a service exited');
-    }
-    if (!children.size) process.exit(process.exitCode ?? 0);
+  const { script, args } = serviceCommandOf(name);
+  supervisor.add(name, {
+    command: process.execPath,
+    args: [script, ...args],
+    cwd: root,
+    env: envOf(name),
+    onSpawn: (child) => {
+      prefix(name, child.stdout, process.stdout);
+      prefix(name, child.stderr, process.stderr);
+    },
   });
 }
 
-process.on('SIGINT', () => stopAll('SIGINT'));
-process.on('SIGTERM', () => stopAll('SIGTERM'));
+let stopping = false;
+const stop = (signal) => {
+  if (stopping) return;
+  stopping = true;
+  say(`stopping (${signal})`);
+  supervisor.stopAll('SIGTERM').then(() => process.exit(0));
+};
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));

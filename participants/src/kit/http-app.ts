@@ -12,6 +12,8 @@ export interface ServiceAppOptions {
   /** The service's own routes. */
   routes: (app: Express) => void;
   bodyLimit?: string;
+  /** Whether the service can take work now (`GET /readyz`): its broker connection is up and it consumes. */
+  ready?: () => boolean;
 }
 
 const checkFaults = validator(FaultsRequest);
@@ -47,7 +49,7 @@ const BODY_ERRORS: Record<string, { status: number; error: string }> = {
 
 /**
  * The HTTP surface every participant shares: JSON bodies only (415 otherwise, 413 when too large),
- * `GET /healthz`, `GET /metrics`, `GET|PUT /faults`, JSON 404s, and 4xx with a reason for bad input.
+ * `GET /healthz`, `GET /readyz`, `GET /metrics`, `GET|PUT /faults`, JSON 404s, and 4xx with a reason for bad input.
  */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const { service, logger, metrics, faults } = options;
@@ -58,6 +60,10 @@ export function createServiceApp(options: ServiceAppOptions): Express {
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service });
+  });
+  app.get('/readyz', (_req, res) => {
+    const ready = options.ready?.() ?? true;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', service });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

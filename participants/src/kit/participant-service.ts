@@ -59,6 +59,7 @@ export async function startParticipantService(options: ParticipantServiceOptions
   let participant: Participant | undefined;
   const subscriptions: Subscription[] = [];
   let stopping: Promise<void> | undefined;
+  let consuming = false;
 
   const stop = () =>
     (stopping ??= (async () => {
@@ -81,7 +82,9 @@ export async function startParticipantService(options: ParticipantServiceOptions
       name: service,
     });
     const parts = options.build(bus, logger);
-    const app = createServiceApp({ service, logger, metrics, faults, routes: parts.routes });
+    const connected = bus;
+    const ready = () => consuming && stopping === undefined && connected.connected;
+    const app = createServiceApp({ service, logger, metrics, faults, routes: parts.routes, ready });
     http = await listen(app, config.port, config.host);
     participant = new Participant({
       service,
@@ -96,6 +99,7 @@ export async function startParticipantService(options: ParticipantServiceOptions
     });
     await participant.start();
     if (parts.startConsumers) subscriptions.push(...(await parts.startConsumers()));
+    consuming = true;
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;

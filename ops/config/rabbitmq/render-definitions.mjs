@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Renders RabbitMQ's definitions for `load_definitions`: the committed definitions.json with every
+// user's password hash filled in from RABBITMQ_<USER>_PASSWORD, so that no password is ever committed.
+// Usage: node render-definitions.mjs <definitions.json> <output.json>
+// Runs in a stock node image before RabbitMQ starts (docker-compose.yml), hence no dependencies.
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+/** rabbit_password_hashing_sha256: base64(salt ‖ sha256(salt ‖ utf8 password)), with a 4-byte salt. */
+function rabbitPasswordHash(password, salt = randomBytes(4)) {
+  const digest = createHash('sha256')
+    .update(Buffer.concat([salt, Buffer.from(password, 'utf8')]))
+    .digest();
+  return Buffer.concat([salt, digest]).toString('base64');
+}
+
+const [input, output] = process.argv.slice(2);
+if (!input || !output) {
+  console.error('usage: node render-definitions.mjs <definitions.json> <output.json>');
+  process.exit(2);
+}
+const definitions = JSON.parse(readFileSync(input, 'utf8'));
+const variableOf = (user) => `RABBITMQ_${user.toUpperCase()}_PASSWORD`;
+const missing = definitions.users.map((u) => variableOf(u.name)).filter((name) => !process.env[name]);
+if (missing.length) {
+  console.error(`set ${missing.join(', ')} (see .env.example): every broker user needs a password`);
+  process.exit(1);
+}
+for (const user of definitions.users) user.password_hash = rabbitPasswordHash(process.env[variableOf(user.name)]);
+writeFileSync(output, JSON.stringify(definitions, null, 2), { mode: 0o644 });
+console.log(`rendered ${definitions.users.length} users into ${output}`);

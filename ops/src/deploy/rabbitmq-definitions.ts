@@ -1,0 +1,221 @@
+import { EXCHANGES, QUEUES, dlqOf, retryQueueOf, type Topology } from '@sagaflow/contracts';
+
+/** The vhost Sagaflow lives in when RabbitMQ is set up from the definitions file (Compose, Kubernetes). */
+export const SAGAFLOW_VHOST = 'sagaflow';
+
+/** Who connects to RabbitMQ: the four services, the ops CLI, and a person at the management UI. */
+export const BROKER_USERS = ['orchestrator', 'inventory', 'payment', 'notification', 'ops', 'admin'] as const;
+export type BrokerUser = (typeof BROKER_USERS)[number];
+
+/** The environment variable that holds a broker user's password, e.g. `RABBITMQ_PAYMENT_PASSWORD`. */
+export const passwordVariableOf = (user: string): string => `RABBITMQ_${user.toUpperCase()}_PASSWORD`;
+
+interface Access {
+  /** Work queues it consumes (their retry queues and dead-letter exchange come with them). */
+  consumes: string[];
+  /** Exchanges it publishes to. */
+  publishes: string[];
+  /** Reads and republishes dead letters (the `/dlq` routes, the ops CLI). */
+  replaysDeadLetters: boolean;
+  /** Listens to an exchange through a private server-named queue (the orchestrator's event stream). */
+  listens: boolean;
+  /** Declares the whole topology when it connects, as every service's MessageBus does. */
+  declaresTopology: boolean;
+}
+
+const ACCESS: Record<Exclude<BrokerUser, 'admin'>, Access> = {
+  orchestrator: {
+    consumes: [QUEUES.replies],
+    publishes: [EXCHANGES.commands, EXCHANGES.events],
+    replaysDeadLetters: true,
+    listens: true,
+    declaresTopology: true,
+  },
+  inventory: {
+    consumes: [QUEUES.inventory, QUEUES.inventoryEvents],
+    publishes: [EXCHANGES.replies, EXCHANGES.events],
+    replaysDeadLetters: false,
+    listens: false,
+    declaresTopology: true,
+  },
+  payment: {
+    consumes: [QUEUES.payment],
+    publishes: [EXCHANGES.replies],
+    replaysDeadLetters: false,
+    listens: false,
+    declaresTopology: true,
+  },
+  notification: {
+    consumes: [QUEUES.notification],
+    publishes: [EXCHANGES.replies],
+    replaysDeadLetters: false,
+    listens: false,
+    declaresTopology: true,
+  },
+  ops: { consumes: [], publishes: [], replaysDeadLetters: true, listens: false, declaresTopology: false },
+};
+
+/** Permission of a user on a vhost: regular expressions over exchange and queue names. */
+export interface Permission {
+  user: string;
+  vhost: string;
+  configure: string;
+  write: string;
+  read: string;
+}
+
+/** A RabbitMQ definitions document (the `load_definitions` / `POST /api/definitions` format). */
+export interface RabbitDefinitions {
+  users: { name: string; password_hash: string; hashing_algorithm: string; tags: string[] }[];
+  vhosts: { name: string }[];
+  permissions: Permission[];
+  topic_permissions: never[];
+  parameters: never[];
+  global_parameters: never[];
+  policies: {
+    vhost: string;
+    name: string;
+    pattern: string;
+    'apply-to': string;
+    definition: Record<string, unknown>;
+    priority: number;
+  }[];
+  exchanges: {
+    name: string;
+    vhost: string;
+    type: string;
+    durable: boolean;
+    auto_delete: boolean;
+    internal: boolean;
+    arguments: Record<string, unknown>;
+  }[];
+  queues: { name: string; vhost: string; durable: boolean; auto_delete: boolean; arguments: Record<string, unknown> }[];
+  bindings: {
+    source: string;
+    vhost: string;
+    destination: string;
+    destination_type: 'queue';
+    routing_key: string;
+    arguments: Record<string, unknown>;
+  }[];
+}
+
+const escape = (name: string): string => name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+/** A regex matching exactly these names (`^$`, matching nothing usable, when there are none). */
+const exactly = (patterns: string[]): string => (patterns.length ? `^(${[...new Set(patterns)].join('|')})$` : '^$');
+
+/** The names a queue brings with it: itself and its retry queues (any delay, since RETRY_DELAYS_MS may change). */
+const queueNames = (queue: string): string[] => [escape(queue), `${escape(retryQueueOf(queue, 0)).slice(0, -1)}[0-9]+`];
+
+/** The server-named queue `MessageBus.listen` declares. */
+const SERVER_NAMED = 'amq\\.gen-.*';
+/** Publishing to a queue by name (retry queues) goes through the default exchange. */
+const DEFAULT_EXCHANGE = 'amq\\.default';
+
+function permissionOf(user: BrokerUser, topology: Topology, vhost: string): Permission {
+  if (user === 'admin') return { user, vhost, configure: '.*', write: '.*', read: '.*' };
+  const access = ACCESS[user];
+  const exchanges = topology.exchanges.map((e) => escape(e.name));
+  const everyQueue = topology.queues.flatMap((q) => [...queueNames(q.name), escape(dlqOf(q.name))]);
+  const dlqs = topology.queues.map((q) => escape(dlqOf(q.name)));
+  const consumed = access.consumes.map(escape);
+  const listening = access.listens ? [SERVER_NAMED] : [];
+  // Declaring the topology binds every queue to its exchange: a bind needs write on the queue and
+  // read on the exchange, so those two grant no consuming and no publishing by themselves.
+  const declared = access.declaresTopology ? [...exchanges, ...everyQueue] : [];
+  const configure = [...declared, ...listening];
+  const write = [
+    ...(access.declaresTopology ? everyQueue : []),
+    ...access.publishes.map(escape),
+    ...(access.consumes.length ? [DEFAULT_EXCHANGE, escape(topology.deadLetterExchange)] : []),
+    ...(access.replaysDeadLetters ? exchanges.filter((e) => e !== escape(topology.deadLetterExchange)) : []),
+    ...listening,
+  ];
+  const read = [
+    ...(access.declaresTopology ? exchanges : []),
+    ...consumed,
+    ...(access.replaysDeadLetters ? dlqs : []),
+    ...listening,
+  ];
+  return { user, vhost, configure: exactly(configure), write: exactly(write), read: exactly(read) };
+}
+
+/** Which user consumes each work queue; a queue nobody consumes is a mistake in this table. */
+function checkEveryQueueIsConsumed(topology: Topology): void {
+  const consumed = new Set(Object.values(ACCESS).flatMap((a) => a.consumes));
+  const orphans = topology.queues.map((q) => q.name).filter((name) => !consumed.has(name));
+  if (orphans.length) throw new Error(`no broker user consumes ${orphans.join(', ')}: add it to ACCESS`);
+}
+
+/**
+ * The definitions RabbitMQ loads at start: the vhost, Sagaflow's exchanges, queues and bindings exactly
+ * as `declareTopology` declares them (so that a service's declare is a no-op, not a 406), a policy, and
+ * one user per service with only the permissions it needs. Password hashes are left empty: they come
+ * from the environment when the file is rendered (`ops/config/rabbitmq/render-definitions.mjs`).
+ */
+export function rabbitmqDefinitions(topology: Topology, vhost = SAGAFLOW_VHOST): RabbitDefinitions {
+  checkEveryQueueIsConsumed(topology);
+  const queue = (name: string, args: Record<string, unknown>) => ({
+    name,
+    vhost,
+    durable: true,
+    auto_delete: false,
+    arguments: args,
+  });
+  const binding = (source: string, destination: string, routingKey: string) => ({
+    source,
+    vhost,
+    destination,
+    destination_type: 'queue' as const,
+    routing_key: routingKey,
+    arguments: {},
+  });
+  return {
+    users: BROKER_USERS.map((name) => ({
+      name,
+      password_hash: '',
+      hashing_algorithm: 'rabbit_password_hashing_sha256',
+      tags: name === 'admin' ? ['administrator'] : [],
+    })),
+    vhosts: [{ name: vhost }],
+    permissions: BROKER_USERS.map((user) => permissionOf(user, topology, vhost)),
+    topic_permissions: [],
+    parameters: [],
+    global_parameters: [],
+    policies: [
+      {
+        vhost,
+        name: 'dead-letters-on-disk',
+        // Dead letters wait for an operator and may pile up during an outage: keep them out of memory.
+        pattern: '\\.dlq$',
+        'apply-to': 'queues',
+        definition: { 'queue-mode': 'lazy' },
+        priority: 0,
+      },
+    ],
+    exchanges: topology.exchanges.map((e) => ({
+      name: e.name,
+      vhost,
+      type: e.type,
+      durable: true,
+      auto_delete: false,
+      internal: false,
+      arguments: {},
+    })),
+    queues: topology.queues.flatMap((q) => [
+      queue(q.name, { 'x-dead-letter-exchange': topology.deadLetterExchange, 'x-dead-letter-routing-key': q.name }),
+      queue(dlqOf(q.name), {}),
+      ...q.retryDelaysMs.map((delay) =>
+        queue(retryQueueOf(q.name, delay), {
+          'x-message-ttl': delay,
+          'x-dead-letter-exchange': '',
+          'x-dead-letter-routing-key': q.name,
+        }),
+      ),
+    ]),
+    bindings: topology.queues.flatMap((q) => [
+      binding(topology.deadLetterExchange, dlqOf(q.name), q.name),
+      ...q.bindings.map((b) => binding(b.exchange, q.name, b.routingKey)),
+    ]),
+  };
+}
