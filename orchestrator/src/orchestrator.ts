@@ -15,6 +15,7 @@ import { OutboxRelay } from './engine/outbox-relay.js';
 import { SagaEngine } from './engine/saga-engine.js';
 import { TimeoutSweeper } from './engine/timeout-sweeper.js';
 import { SagaMetrics } from './metrics.js';
+import { SagaTracer } from './tracing/saga-tracer.js';
 import { createSagaStore } from './store/create-saga-store.js';
 import type { SagaStore } from './store/saga-store.js';
 
@@ -68,7 +69,10 @@ export async function start(
 
     const metrics = new SagaMetrics(store);
     const relay = new OutboxRelay(store, bus, log);
+    const tracer = config.otlpEndpoint ? new SagaTracer(config.otlpEndpoint, log) : undefined;
+    if (tracer) opened.push({ what: 'trace export', close: () => tracer.stop() });
     const engine = new SagaEngine({
+      tracer,
       store,
       relay,
       log,
@@ -99,6 +103,7 @@ export async function start(
       deadLetters,
       apiToken: config.apiToken,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      corsOrigins: config.corsOrigins ?? [],
     });
     const http = await serveHttp(app, {
       port: config.port,

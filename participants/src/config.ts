@@ -40,6 +40,7 @@ export function configFromEnv(service: string, env: NodeJS.ProcessEnv = process.
     storeUrl,
     port: read.int('PORT', defaultPortOf(name), { max: 65_535 }),
     retryDelaysMs: read.intList('RETRY_DELAYS_MS', DEFAULT_RETRY_DELAYS_MS),
+    apiToken: read.optional('API_TOKEN'),
   };
   const logLevel = read.logLevel();
   const config = { ...module.readConfig(read, base), logLevel };

@@ -17,6 +17,8 @@ export interface ParticipantConfig {
   retryDelaysMs: number[];
   /** Commands handled at once. */
   prefetch?: number;
+  /** When set, mutating HTTP routes need `Authorization: Bearer <apiToken>`. */
+  apiToken?: string;
   logger?: Logger;
 }
 
@@ -84,7 +86,15 @@ export async function startParticipantService(options: ParticipantServiceOptions
     const parts = options.build(bus, logger);
     const connected = bus;
     const ready = () => consuming && stopping === undefined && connected.connected;
-    const app = createServiceApp({ service, logger, metrics, faults, routes: parts.routes, ready });
+    const app = createServiceApp({
+      service,
+      logger,
+      metrics,
+      faults,
+      routes: parts.routes,
+      ready,
+      apiToken: config.apiToken,
+    });
     http = await listen(app, config.port, config.host);
     participant = new Participant({
       service,
