@@ -42,15 +42,13 @@ describe('tracing: one trace per saga, exported over OTLP', function () {
     expect(placed.status, placed.text).to.equal(202);
     const { orderId, sagaId } = placed.body as { orderId: string; sagaId: string };
 
-    const order = await eventually(
+    await eventually(
       async () => {
         const res = await system.request('orchestrator', 'GET', `/orders/${orderId}`);
-        expect((res.body as { status: string }).status).to.equal('CONFIRMED');
-        return res.body;
+        expect(res.body).to.include({ status: 'CONFIRMED', sagaStatus: 'COMPLETED' });
       },
       { timeoutMs: 30_000 },
     );
-    expect(order).to.include({ sagaStatus: 'COMPLETED' });
 
     const spans = await eventually(
       () => {
@@ -78,6 +76,23 @@ describe('tracing: one trace per saga, exported over OTLP', function () {
       expect(step.startMs).to.be.at.least(sagaSpan.startMs).and.at.most(step.endMs);
       expect(step.endMs).to.be.at.most(sagaSpan.endMs);
     }
+    // Each participant's handling of a step's command is a child of the step's span.
+    const handled = await eventually(
+      () => {
+        const own = collector.trace(traceId).filter((s) => s.service !== 'orchestrator');
+        expect(own).to.have.length(3);
+        return own;
+      },
+      { timeoutMs: 15_000 },
+    );
+    for (const step of steps) {
+      const child = handled.find((s) => s.parentSpanId === step.spanId);
+      expect(child, step.name).to.not.equal(undefined);
+      expect(child!.name).to.equal(step.attributes['sagaflow.command_type']);
+      expect(child!.service).to.equal(child!.name.split('.')[0]);
+      expect(child!.attributes).to.include({ 'sagaflow.saga_id': sagaId, 'sagaflow.outcome': 'success' });
+    }
+
     // No other trace holds this saga's spans.
     const elsewhere = collector.spans.filter(
       (s) => s.attributes['sagaflow.saga_id'] === sagaId && s.traceId !== traceId,
