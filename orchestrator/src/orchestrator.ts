@@ -13,6 +13,7 @@ import { SagaEventStream } from './api/saga-event-stream.js';
 import type { OrchestratorConfig } from './config.js';
 import { OutboxRelay } from './engine/outbox-relay.js';
 import { SagaEngine } from './engine/saga-engine.js';
+import { allOf } from './engine/saga-observer.js';
 import { TimeoutSweeper } from './engine/timeout-sweeper.js';
 import { SagaMetrics } from './metrics.js';
 import { SagaTracer } from './tracing/saga-tracer.js';
@@ -72,11 +73,11 @@ export async function start(
     const tracer = config.otlpEndpoint ? new SagaTracer(config.otlpEndpoint, log) : undefined;
     if (tracer) opened.push({ what: 'trace export', close: () => tracer.stop() });
     const engine = new SagaEngine({
-      tracer,
       store,
       relay,
       log,
-      metrics,
+      // Without an OTLP endpoint, nothing but the metrics sees a commit: tracing costs nothing.
+      metrics: tracer ? allOf(metrics, tracer) : metrics,
       stepTimeoutMs: config.stepTimeoutMs,
       maxAttempts: config.stepMaxAttempts,
       startVersions: config.sagaVersions,

@@ -24,8 +24,6 @@ export interface SagaEngineOptions {
   startVersions?: Partial<Record<SagaType, number>>;
   /** Sagas in flight kept in memory between their events; 0 reads every event's saga from the store. */
   cacheSize?: number;
-  /** Told of every commit, to export the saga's spans; none when tracing is off. */
-  tracer?: { observeCommit(commit: SagaCommit): void };
 }
 
 export type DispatchResult =
@@ -215,7 +213,6 @@ export class SagaEngine {
   private committed(commit: SagaCommit, previous: SagaRecord | null): void {
     const { saga } = commit;
     this.options.metrics.observeCommit(commit, previous);
-    this.options.tracer?.observeCommit(commit);
     this.options.log.info('saga changed', {
       sagaId: saga.sagaId,
       orderId: saga.orderId,

@@ -11,6 +11,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type ReadableSpan, type TimedEvent } from '@opentelemetry/sdk-trace-base';
 import type { TimelineEntry } from '@sagaflow/contracts';
 import type { Logger } from '@sagaflow/contracts/messaging';
+import type { SagaObserver } from '../engine/saga-observer.js';
 import type { SagaCommit, SagaRecord } from '../store/saga-store.js';
 import { sagaSpanId, sagaTraceOf, stepSpanId, type SagaTrace } from './saga-trace.js';
 
@@ -36,7 +37,7 @@ interface SpanData {
  * from its start to its end. Spans are built when they end, from what the store holds, so that a
  * saga whose steps ran on several orchestrators still makes one trace.
  */
-export class SagaTracer {
+export class SagaTracer implements SagaObserver {
   private readonly processor: BatchSpanProcessor;
   private readonly resource = resourceFromAttributes({ 'service.name': 'orchestrator' });
 
