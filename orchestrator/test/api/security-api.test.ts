@@ -26,6 +26,14 @@ async function documentedOperations(base: string): Promise<DocumentedOperation[]
   );
 }
 
+/** Status, headers and JSON body of a call; a stream (an unguarded `/events`) is not read to its end. */
+async function answerOf(base: string, op: DocumentedOperation, headers: Record<string, string> = {}) {
+  const response = await fetch(`${base}${op.path}`, { method: op.method, headers });
+  const json = response.headers.get('content-type')?.startsWith('application/json');
+  const body = json ? await response.json() : await response.body?.cancel();
+  return { status: response.status, headers: response.headers, body };
+}
+
 describe('HTTP API: token, CORS, rate limit, security headers', function () {
   this.timeout(30_000);
   let stack: TestStack;
@@ -61,8 +69,8 @@ describe('HTTP API: token, CORS, rate limit, security headers', function () {
     ]);
     for (const op of operations) {
       expect(op.guarded, `${op.method} ${op.path} documented as guarded`).to.equal(mustBeGuarded(op));
-      const anonymous = await http(orchestrator.url, op.method, op.path);
-      const wrong = await http(orchestrator.url, op.method, op.path, undefined, { authorization: 'Bearer nope' });
+      const anonymous = await answerOf(orchestrator.url, op);
+      const wrong = await answerOf(orchestrator.url, op, { authorization: 'Bearer nope' });
       if (op.guarded) {
         for (const res of [anonymous, wrong]) {
           expect(res.status, `${op.method} ${op.path}`).to.equal(401);
