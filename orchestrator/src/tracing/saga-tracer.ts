@@ -15,6 +15,8 @@ import type { SagaObserver } from '../engine/saga-observer.js';
 import type { SagaCommit, SagaRecord } from '../store/saga-store.js';
 import { sagaSpanId, sagaTraceOf, stepSpanId, type SagaTrace } from './saga-trace.js';
 
+// Spans leave twice a second; a burst of a few thousand sagas waits in the queue instead of being dropped.
+const EXPORT_BATCHING = { scheduledDelayMillis: 500, maxQueueSize: 16_384, maxExportBatchSize: 1_024 };
 const SCOPE = { name: '@sagaflow/orchestrator' };
 
 const hrTimeOfMillis = (ms: number): HrTime => [Math.floor(ms / 1000), (ms % 1000) * 1_000_000];
@@ -43,7 +45,7 @@ export class SagaTracer implements SagaObserver {
 
   constructor(endpoint: string, log: Logger) {
     const exporter = new OTLPTraceExporter({ url: `${endpoint.replace(/\/+$/, '')}/v1/traces` });
-    this.processor = new BatchSpanProcessor(exporter, { scheduledDelayMillis: 500 });
+    this.processor = new BatchSpanProcessor(exporter, EXPORT_BATCHING);
     log.info('exporting saga traces', { endpoint });
   }
 

@@ -4,6 +4,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Message } from '@sagaflow/contracts';
 
+// Spans leave twice a second; a burst of a few thousand sagas waits in the queue instead of being dropped.
+const EXPORT_BATCHING = { scheduledDelayMillis: 500, maxQueueSize: 16_384, maxExportBatchSize: 1_024 };
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /** A command's handling as a span: what the reply carries as its traceparent, and how it ends. */
@@ -25,7 +27,7 @@ export class CommandTracer {
     const exporter = new OTLPTraceExporter({ url: `${endpoint.replace(/\/+$/, '')}/v1/traces` });
     this.provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ 'service.name': service }),
-      spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 500 })],
+      spanProcessors: [new BatchSpanProcessor(exporter, EXPORT_BATCHING)],
     });
     this.tracer = this.provider.getTracer('@sagaflow/participants');
   }
