@@ -98,6 +98,31 @@ export class EnvReader {
     return value;
   }
 
+  /** A comma list of web origins (`scheme://host[:port]`, nothing after), such as CORS allows. */
+  origins(name: string): string[] {
+    const raw = this.optional(name);
+    if (raw === undefined) return [];
+    const values = raw
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean);
+    const bad = values.filter((value) => {
+      try {
+        const url = new URL(value);
+        return !['http:', 'https:'].includes(url.protocol) || url.origin !== value;
+      } catch {
+        return true;
+      }
+    });
+    if (bad.length) {
+      this.problems.push(
+        `${name} must be a comma list of origins such as https://ui.example.com (got '${bad.join("', '")}')`,
+      );
+      return [];
+    }
+    return values;
+  }
+
   oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
     const value = this.string(name, fallback);
     if (!allowed.includes(value as T)) {

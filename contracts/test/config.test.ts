@@ -69,3 +69,22 @@ describe('parseStoreUrl', () => {
     }
   });
 });
+
+describe('EnvReader.origins', () => {
+  it('reads a comma list of origins, none when unset', () => {
+    expect(new EnvReader({}).origins('CORS_ORIGINS')).to.deep.equal([]);
+    const read = new EnvReader({ CORS_ORIGINS: ' https://ui.example.com, http://localhost:5173 ,' });
+    expect(read.origins('CORS_ORIGINS')).to.deep.equal(['https://ui.example.com', 'http://localhost:5173']);
+    read.done();
+  });
+
+  it('refuses anything that is not exactly an origin, naming each', () => {
+    const problems = problemsOf((r) => r.origins('CORS_ORIGINS'), {
+      CORS_ORIGINS: 'https://ok.example.com,https://x.example.com/path,*,ftp://f.example.com',
+    });
+    expect(problems).to.have.length(1);
+    expect(problems[0]).to.match(/^CORS_ORIGINS must be a comma list of origins/);
+    expect(problems[0]).to.include("'https://x.example.com/path', '*', 'ftp://f.example.com'");
+    expect(problems[0]).to.not.include('ok.example.com');
+  });
+});

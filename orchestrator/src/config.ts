@@ -27,6 +27,10 @@ export interface OrchestratorConfig {
   sagaVersions?: Partial<Record<SagaType, number>>;
   /** Built timeline viewer to serve at /ui, if any. */
   uiDir?: string;
+  /** Browser origins allowed to call the API from other sites; none by default. */
+  corsOrigins?: string[];
+  /** OTLP/HTTP collector that receives one trace per saga; unset, nothing is traced. */
+  otlpEndpoint?: string;
 }
 
 /** Reads DESIGN §8's variables; throws one error naming every bad one. */
@@ -44,6 +48,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): OrchestratorCo
     rateLimitPerMinute: read.int('RATE_LIMIT_PER_MINUTE', 0),
     prefetch: read.int('REPLY_PREFETCH', 64, { min: 1, max: 10_000 }),
     uiDir: read.optional('UI_DIR'),
+    corsOrigins: read.origins('CORS_ORIGINS'),
+    otlpEndpoint:
+      read.optional('OTEL_EXPORTER_OTLP_ENDPOINT') && read.url('OTEL_EXPORTER_OTLP_ENDPOINT', '', ['http', 'https']),
   };
   read.done();
   return config;

@@ -13,8 +13,10 @@ import { SagaEventStream } from './api/saga-event-stream.js';
 import type { OrchestratorConfig } from './config.js';
 import { OutboxRelay } from './engine/outbox-relay.js';
 import { SagaEngine } from './engine/saga-engine.js';
+import { allOf } from './engine/saga-observer.js';
 import { TimeoutSweeper } from './engine/timeout-sweeper.js';
 import { SagaMetrics } from './metrics.js';
+import { SagaTracer } from './tracing/saga-tracer.js';
 import { createSagaStore } from './store/create-saga-store.js';
 import type { SagaStore } from './store/saga-store.js';
 
@@ -68,11 +70,14 @@ export async function start(
 
     const metrics = new SagaMetrics(store);
     const relay = new OutboxRelay(store, bus, log);
+    const tracer = config.otlpEndpoint ? new SagaTracer(config.otlpEndpoint, log) : undefined;
+    if (tracer) opened.push({ what: 'trace export', close: () => tracer.stop() });
     const engine = new SagaEngine({
       store,
       relay,
       log,
-      metrics,
+      // Without an OTLP endpoint, nothing but the metrics sees a commit: tracing costs nothing.
+      metrics: tracer ? allOf(metrics, tracer) : metrics,
       stepTimeoutMs: config.stepTimeoutMs,
       maxAttempts: config.stepMaxAttempts,
       startVersions: config.sagaVersions,
@@ -99,6 +104,7 @@ export async function start(
       deadLetters,
       apiToken: config.apiToken,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      corsOrigins: config.corsOrigins ?? [],
     });
     const http = await serveHttp(app, {
       port: config.port,

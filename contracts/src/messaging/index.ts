@@ -5,6 +5,7 @@
  */
 export { createLogger, silentLogger, type Logger } from './logger.js';
 export { serveHttp, type HttpServer, type HttpServerOptions } from './http-server.js';
+export { bearerTokenMatches } from './bearer-token.js';
 export { runService, type RunningService, type ServiceMain } from './run-service.js';
 export {
   assertValidMessage,

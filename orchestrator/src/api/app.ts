@@ -5,17 +5,11 @@ import type { SagaEngine } from '../engine/saga-engine.js';
 import type { SagaMetrics } from '../metrics.js';
 import type { SagaStore } from '../store/saga-store.js';
 import { HttpError } from './http-error.js';
-import {
-  errorHandler,
-  notFound,
-  parseBody,
-  parseQuery,
-  rateLimit,
-  requireJson,
-  requireToken,
-  route,
-} from './middleware.js';
+import { errorHandler, notFound, parseBody, parseQuery, requireJson, requireToken, route } from './middleware.js';
 import type { SagaEventStream } from './saga-event-stream.js';
+import { mountApiDocs } from './api-docs.js';
+import { corsFor, perClientRateLimit, securityHeaders } from './security.js';
+import { validTraceparent } from '../tracing/saga-trace.js';
 import { deadLetterRoutes } from './dead-letter-routes.js';
 import { orderView, sagaSummaryView, sagaView } from './views.js';
 
@@ -30,6 +24,8 @@ export interface AppDeps {
   deadLetters: () => Promise<DeadLetterQueues>;
   apiToken?: string;
   rateLimitPerMinute: number;
+  /** Browser origins allowed to call the API from other sites. */
+  corsOrigins?: readonly string[];
   bodyLimit?: string;
 }
 
@@ -52,8 +48,10 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(securityHeaders(), corsFor(deps.corsOrigins ?? []));
   app.use(requireJson, express.json({ limit: deps.bodyLimit ?? '64kb' }));
-  const mutating = requireToken(deps.apiToken);
+  // Guards every mutating and operations route: see `guarded` in openapi.ts.
+  const guarded = requireToken(deps.apiToken);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -81,12 +79,12 @@ export function createApp(deps: AppDeps): Express {
 
   app.post(
     '/orders',
-    mutating,
-    rateLimit(deps.rateLimitPerMinute),
+    perClientRateLimit(deps.rateLimitPerMinute),
+    guarded,
     route(async (req, res) => {
       const key = idempotencyKeyOf(req.get('idempotency-key'));
       const request = readCreateOrder(req);
-      const result = await engine.placeOrder(request, key);
+      const result = await engine.placeOrder(request, key, validTraceparent(req.get('traceparent')));
       if (result.outcome === 'key_reused') {
         throw new HttpError(409, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request');
       }
@@ -119,9 +117,9 @@ export function createApp(deps: AppDeps): Express {
 
   app.post(
     '/orders/:id/cancel',
-    mutating,
+    guarded,
     route(async (req, res) => {
-      const result = await engine.cancelOrder(String(req.params.id));
+      const result = await engine.cancelOrder(String(req.params.id), validTraceparent(req.get('traceparent')));
       if (result.outcome === 'not_found') throw HttpError.notFound('order');
       if (result.outcome === 'not_confirmed') {
         throw new HttpError(
@@ -159,7 +157,7 @@ export function createApp(deps: AppDeps): Express {
   for (const action of ['retry', 'compensate'] as const) {
     app.post(
       `/sagas/:id/${action}`,
-      mutating,
+      guarded,
       route(async (req, res) => {
         const result = await engine.operatorAction(String(req.params.id), action === 'retry' ? 'RETRY' : 'COMPENSATE');
         if (result.outcome === 'not_found') throw HttpError.notFound('saga');
@@ -175,6 +173,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.get(
     '/events',
+    guarded,
     route(async (req, res) => {
       const sagaId = typeof req.query.sagaId === 'string' ? req.query.sagaId : undefined;
       const orderId = typeof req.query.orderId === 'string' ? req.query.orderId : undefined;
@@ -182,7 +181,8 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
-  app.use('/dlq', deadLetterRoutes(deps.deadLetters, mutating));
+  app.use('/dlq', deadLetterRoutes(deps.deadLetters, guarded));
+  mountApiDocs(app);
 
   app.use(notFound);
   app.use(errorHandler(log));

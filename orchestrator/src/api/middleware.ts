@@ -1,7 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { validator, type Static, type TSchema } from '@sagaflow/contracts';
-import { type Logger } from '@sagaflow/contracts/messaging';
+import { bearerTokenMatches, type Logger } from '@sagaflow/contracts/messaging';
 
 import { HttpError } from './http-error.js';
 
@@ -34,36 +33,25 @@ export const requireJson: RequestHandler = (req, _res, next) => {
   } else next();
 };
 
-/** Mutating routes need `Authorization: Bearer <API_TOKEN>` when a token is configured. */
+/**
+ * Mutating and operations routes need `Authorization: Bearer <API_TOKEN>` when a token is configured.
+ * The header is the only place a token is read from: one in the query string is refused by name.
+ */
 export function requireToken(token: string | undefined): RequestHandler {
   if (!token) return (_req, _res, next) => next();
-  const expected = Buffer.from(token);
-  return (req, _res, next) => {
-    const header = req.headers.authorization ?? '';
-    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-    if (given.length === expected.length && timingSafeEqual(given, expected)) next();
-    else next(new HttpError(401, 'unauthorized', 'a valid bearer token is required'));
-  };
-}
-
-/** A fixed one-minute window per client address; 0 turns it off. */
-export function rateLimit(perMinute: number): RequestHandler {
-  if (perMinute <= 0) return (_req, _res, next) => next();
-  let windowStart = Date.now();
-  let counts = new Map<string, number>();
   return (req, res, next) => {
-    const now = Date.now();
-    if (now - windowStart >= 60_000) {
-      windowStart = now;
-      counts = new Map();
-    }
-    const key = req.ip ?? 'unknown';
-    const count = (counts.get(key) ?? 0) + 1;
-    counts.set(key, count);
-    if (count > perMinute) {
-      res.setHeader('Retry-After', String(Math.ceil((windowStart + 60_000 - now) / 1000)));
-      next(new HttpError(429, 'rate_limited', `more than ${perMinute} requests a minute`));
-    } else next();
+    if (bearerTokenMatches(req.headers.authorization, token)) return next();
+    res.setHeader('WWW-Authenticate', 'Bearer');
+    const inUrl = ['token', 'access_token', 'api_token'].some((name) => name in (req.query as object));
+    next(
+      new HttpError(
+        401,
+        'unauthorized',
+        inUrl
+          ? 'tokens are not accepted in the URL: send Authorization: Bearer <token>'
+          : 'this route needs Authorization: Bearer <token>',
+      ),
+    );
   };
 }
 

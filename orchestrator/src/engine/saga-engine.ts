@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { CreateOrderRequest, Message, SagaType } from '@sagaflow/contracts';
-import type { Logger } from '@sagaflow/contracts/messaging';
+import { newTraceparent, type Logger } from '@sagaflow/contracts/messaging';
 import { definitionFor, latestVersion } from '../sagas/index.js';
 import type { CancellationSagaInput, OrderSagaInput, ReplyPayload, SagaEvent } from '../sagas/saga-protocol.js';
 import type { OrderRecord, SagaCommit, SagaRecord, SagaStore } from '../store/saga-store.js';
@@ -63,7 +63,12 @@ export class SagaEngine {
     return { now: this.clock.now(), stepTimeoutMs: this.options.stepTimeoutMs };
   }
 
-  async placeOrder(request: CreateOrderRequest, idempotencyKey: string | null): Promise<PlaceOrderResult> {
+  /** `traceparent` is the caller's (the HTTP request's): the saga's trace continues it. */
+  async placeOrder(
+    request: CreateOrderRequest,
+    idempotencyKey: string | null,
+    traceparent?: string,
+  ): Promise<PlaceOrderResult> {
     const { store } = this.options;
     const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
     if (idempotencyKey) {
@@ -83,7 +88,7 @@ export class SagaEngine {
       payment: request.payment,
       maxAttempts: this.options.maxAttempts,
     };
-    const commit = this.begin('order', sagaId, orderId, input);
+    const commit = this.begin('order', sagaId, orderId, input, traceparent);
     const now = commit.saga.createdAt;
     const order: OrderRecord = {
       orderId,
@@ -114,7 +119,7 @@ export class SagaEngine {
     return { outcome: 'created', order };
   }
 
-  async cancelOrder(orderId: string): Promise<CancelOrderResult> {
+  async cancelOrder(orderId: string, traceparent?: string): Promise<CancelOrderResult> {
     const { store } = this.options;
     const order = await store.getOrder(orderId);
     if (!order) return { outcome: 'not_found' };
@@ -130,7 +135,7 @@ export class SagaEngine {
       lines: order.lines,
       maxAttempts: this.options.maxAttempts,
     };
-    const commit = this.begin('cancellation', sagaId, orderId, input);
+    const commit = this.begin('cancellation', sagaId, orderId, input, traceparent);
     const result = await store.startCancellation(orderId, commit.saga, commit.outbox);
     if (!result.started) {
       if (result.reason === 'not_found' || !result.order) return { outcome: 'not_found' };
@@ -161,13 +166,14 @@ export class SagaEngine {
     return this.dispatch(sagaId, { type: action });
   }
 
-  private begin(type: SagaType, sagaId: string, orderId: string, input: unknown): SagaCommit {
+  private begin(type: SagaType, sagaId: string, orderId: string, input: unknown, traceparent?: string): SagaCommit {
     const definitionVersion = this.options.startVersions?.[type] ?? latestVersion(type);
     return startSaga(
       definitionFor(type, definitionVersion),
       { sagaId, type, definitionVersion, orderId },
       input,
       this.settings,
+      traceparent ?? newTraceparent(),
     );
   }
 

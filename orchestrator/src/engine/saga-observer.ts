@@ -4,3 +4,8 @@ import type { SagaCommit, SagaRecord } from '../store/saga-store.js';
 export interface SagaObserver {
   observeCommit(commit: SagaCommit, previous: SagaRecord | null): void;
 }
+
+/** Several observers as one, told in order. */
+export const allOf = (...observers: SagaObserver[]): SagaObserver => ({
+  observeCommit: (commit, previous) => observers.forEach((observer) => observer.observeCommit(commit, previous)),
+});

@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { createActor, type AnyStateMachine } from 'xstate';
 import {
   EXCHANGES,
@@ -11,6 +10,7 @@ import {
 import { createMessage, routeOf } from '@sagaflow/contracts/messaging';
 import { sagaStatusOf, stateNameOf } from '../sagas/index.js';
 import type { SagaCommandEmitted, SagaContextBase, SagaEvent } from '../sagas/saga-protocol.js';
+import { sagaSpanId, sagaTraceOf, stepSpanId, traceparentOf } from '../tracing/saga-trace.js';
 import type { OrderPatch, OutboxEntry, SagaCommit, SagaRecord } from '../store/saga-store.js';
 
 /**
@@ -23,10 +23,6 @@ export interface TransitionSettings {
 }
 
 type NewEntry = Omit<TimelineEntry, 'seq' | 'at'>;
-
-/** Every command and event of a saga shares one trace: its id derives from the saga id. */
-const traceparentOf = (sagaId: string): string =>
-  `00-${createHash('md5').update(sagaId).digest('hex')}-${randomBytes(8).toString('hex')}-01`;
 
 interface Run {
   snapshot: ReturnType<ReturnType<typeof createActor>['getPersistedSnapshot']>;
@@ -118,12 +114,13 @@ function outboxFor(
   entries: TimelineEntry[],
   now: Date,
 ): OutboxEntry[] {
-  const traceparent = traceparentOf(saga.sagaId);
+  // Every command and event of a saga shares its trace; a command's parent span is its step's.
+  const trace = sagaTraceOf(saga);
   const commands = emitted.map(({ command }) => {
     const message = createMessage(command.type, command.payload, {
       sagaId: saga.sagaId,
       commandId: command.commandId,
-      traceparent,
+      traceparent: traceparentOf(trace, stepSpanId(command.commandId)),
       occurredAt: now,
     });
     return { message, ...routeOf(command.type) };
@@ -140,7 +137,7 @@ function outboxFor(
       updatedAt: now.toISOString(),
       entries,
     },
-    { sagaId: saga.sagaId, traceparent, occurredAt: now },
+    { sagaId: saga.sagaId, traceparent: traceparentOf(trace, sagaSpanId(saga.sagaId)), occurredAt: now },
   );
   return [
     ...commands,
@@ -212,15 +209,20 @@ function build(
   };
 }
 
-/** A new saga: the machine started on its input, with its first commands. */
+/** A new saga: the machine started on its input, with its first commands, in the caller's trace. */
 export function startSaga(
   machine: AnyStateMachine,
   base: { sagaId: string; type: SagaType; definitionVersion: number; orderId: string },
   input: unknown,
   settings: TransitionSettings,
+  traceparent: string,
 ): SagaCommit {
   const run = runActor(machine, { input })!;
-  const started: NewEntry = { kind: 'saga.started', step: null, detail: { definitionVersion: base.definitionVersion } };
+  const started: NewEntry = {
+    kind: 'saga.started',
+    step: null,
+    detail: { definitionVersion: base.definitionVersion, traceparent },
+  };
   return build(null, { ...base, createdAt: settings.now }, run, [started], settings);
 }
 

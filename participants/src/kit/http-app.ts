@@ -1,6 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Response } from 'express';
 import { FaultsRequest, validator, type Validator } from '@sagaflow/contracts';
-import { serveHttp, type HttpServer, type Logger } from '@sagaflow/contracts/messaging';
+import { bearerTokenMatches, serveHttp, type HttpServer, type Logger } from '@sagaflow/contracts/messaging';
 import type { FaultInjector } from './faults.js';
 import type { ParticipantMetrics } from './metrics.js';
 
@@ -14,6 +14,8 @@ export interface ServiceAppOptions {
   bodyLimit?: string;
   /** Whether the service can take work now (`GET /readyz`): its broker connection is up and it consumes. */
   ready?: () => boolean;
+  /** When set, every mutating request needs `Authorization: Bearer <apiToken>`. */
+  apiToken?: string;
 }
 
 const checkFaults = validator(FaultsRequest);
@@ -38,6 +40,19 @@ const requireJson: RequestHandler = (req, res, next) => {
   next();
 };
 
+const READ_ONLY = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Mutating requests (`PUT /faults`, `PUT /products/:sku`, …) need the bearer token, if one is set. */
+function requireTokenToChange(token: string | undefined): RequestHandler {
+  return (req, res, next) => {
+    if (!token || READ_ONLY.has(req.method) || bearerTokenMatches(req.headers.authorization, token)) return next();
+    res
+      .status(401)
+      .set('WWW-Authenticate', 'Bearer')
+      .json({ error: 'unauthorized', message: 'this route needs Authorization: Bearer <token>' });
+  };
+}
+
 const BODY_ERRORS: Record<string, { status: number; error: string }> = {
   'entity.parse.failed': { status: 400, error: 'invalid_json' },
   'entity.too.large': { status: 413, error: 'payload_too_large' },
@@ -50,11 +65,13 @@ const BODY_ERRORS: Record<string, { status: number; error: string }> = {
 /**
  * The HTTP surface every participant shares: JSON bodies only (415 otherwise, 413 when too large),
  * `GET /healthz`, `GET /readyz`, `GET /metrics`, `GET|PUT /faults`, JSON 404s, and 4xx with a reason for bad input.
+ * With an API token, only reading is open.
  */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const { service, logger, metrics, faults } = options;
   const app = express();
   app.disable('x-powered-by');
+  app.use(requireTokenToChange(options.apiToken));
   app.use(requireJson);
   app.use(express.json({ limit: options.bodyLimit ?? '100kb', type: ['application/json', '+json'] }));
 

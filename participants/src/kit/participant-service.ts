@@ -2,6 +2,7 @@ import { commandQueueOf, sagaflowTopology, type ParticipantName } from '@sagaflo
 import { MessageBus, silentLogger, type Logger, type Subscription } from '@sagaflow/contracts/messaging';
 import type { Express } from 'express';
 import { FaultInjector } from './faults.js';
+import { CommandTracer } from './command-tracer.js';
 import { createServiceApp, listen, type HttpServer } from './http-app.js';
 import type { Closeable, InboxReader } from './inbox.js';
 import { ParticipantMetrics } from './metrics.js';
@@ -17,6 +18,10 @@ export interface ParticipantConfig {
   retryDelaysMs: number[];
   /** Commands handled at once. */
   prefetch?: number;
+  /** When set, mutating HTTP routes need `Authorization: Bearer <apiToken>`. */
+  apiToken?: string;
+  /** OTLP/HTTP collector for a span per command handled; unset, nothing is traced. */
+  otlpEndpoint?: string;
   logger?: Logger;
 }
 
@@ -54,6 +59,7 @@ export async function startParticipantService(options: ParticipantServiceOptions
   const logger = config.logger ?? silentLogger();
   const metrics = new ParticipantMetrics(service);
   const faults = new FaultInjector();
+  const tracer = config.otlpEndpoint ? new CommandTracer(service, config.otlpEndpoint) : undefined;
   let bus: MessageBus | undefined;
   let http: HttpServer | undefined;
   let participant: Participant | undefined;
@@ -70,6 +76,7 @@ export async function startParticipantService(options: ParticipantServiceOptions
       await Promise.allSettled(subscriptions.map((s) => s.stop()));
       await bus?.stop();
       await store.close();
+      await tracer?.stop();
       await options.onStopped?.();
       logger.info('service stopped', { service });
     })());
@@ -84,7 +91,15 @@ export async function startParticipantService(options: ParticipantServiceOptions
     const parts = options.build(bus, logger);
     const connected = bus;
     const ready = () => consuming && stopping === undefined && connected.connected;
-    const app = createServiceApp({ service, logger, metrics, faults, routes: parts.routes, ready });
+    const app = createServiceApp({
+      service,
+      logger,
+      metrics,
+      faults,
+      routes: parts.routes,
+      ready,
+      apiToken: config.apiToken,
+    });
     http = await listen(app, config.port, config.host);
     participant = new Participant({
       service,
@@ -96,6 +111,7 @@ export async function startParticipantService(options: ParticipantServiceOptions
       metrics,
       logger,
       prefetch: config.prefetch,
+      tracer,
     });
     await participant.start();
     if (parts.startConsumers) subscriptions.push(...(await parts.startConsumers()));

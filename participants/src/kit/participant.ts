@@ -8,6 +8,7 @@ import {
   type MessageBus,
   type Subscription,
 } from '@sagaflow/contracts/messaging';
+import type { CommandTracer } from './command-tracer.js';
 import type { FaultInjector } from './faults.js';
 import type { Execution, InboxReader, ReplyOf, ReplyPayload } from './inbox.js';
 import type { ParticipantMetrics } from './metrics.js';
@@ -27,6 +28,8 @@ export interface ParticipantOptions {
   metrics: ParticipantMetrics;
   logger: Logger;
   prefetch?: number;
+  /** Exports a span per command; none when tracing is off. */
+  tracer?: CommandTracer;
 }
 
 /**
@@ -52,7 +55,7 @@ export class Participant {
   }
 
   async handle(message: Message): Promise<HandlerResult | void> {
-    const { handlers, inbox, faults, metrics, logger, bus, service } = this.options;
+    const { handlers, service, tracer } = this.options;
     const type = message.type as CommandType;
     const handler = handlers[type] as CommandHandler<CommandType> | undefined;
     if (!handler || message.commandId === undefined || message.sagaId === undefined) {
@@ -62,18 +65,38 @@ export class Participant {
         retryable: false,
       });
     }
-    const commandId = message.commandId;
+    const span = tracer?.start(message);
+    try {
+      const result = await this.run(message, handler, span?.traceparent ?? childTraceparent(message.traceparent));
+      span?.end(result.outcome, result.duplicate);
+      return result.deadLetter;
+    } catch (error) {
+      span?.fail(error);
+      throw error;
+    }
+  }
+
+  /** Runs a command once (or answers a duplicate from the inbox) and publishes its reply. */
+  private async run(
+    message: Message,
+    handler: CommandHandler<CommandType>,
+    replyTraceparent: string,
+  ): Promise<{ outcome: string; duplicate: boolean; deadLetter?: HandlerResult }> {
+    const { inbox, faults, metrics, logger, bus } = this.options;
+    const type = message.type as CommandType;
+    const commandId = message.commandId!;
     const context = { sagaId: message.sagaId, commandId, type, messageId: message.messageId };
     const stopTimer = metrics.duration.startTimer({ type });
     let execution: Execution<ReplyPayload>;
     const stored = await inbox.findReply(commandId);
     if (stored) {
       if (stored.commandType !== type) {
-        return deadLetter({
+        const conflict = deadLetter({
           type: 'command_id_conflict',
           message: `command id '${commandId}' was already used by a '${stored.commandType}' command`,
           retryable: false,
         });
+        return { outcome: 'command_id_conflict', duplicate: false, deadLetter: conflict };
       }
       execution = { reply: stored.reply, duplicate: true };
     } else {
@@ -87,7 +110,7 @@ export class Participant {
     const reply = createMessage(replyTypeOf(type), execution.reply as PayloadOf<ReplyType>, {
       sagaId: message.sagaId,
       commandId,
-      traceparent: childTraceparent(message.traceparent),
+      traceparent: replyTraceparent,
     });
     await bus.publish(reply);
     stopTimer();
@@ -98,5 +121,6 @@ export class Participant {
       outcome: execution.reply.outcome,
       ...(execution.reply.outcome === 'failure' && { reason: execution.reply.reason.code }),
     });
+    return { outcome: execution.reply.outcome, duplicate: execution.duplicate === true };
   }
 }

@@ -1,0 +1,33 @@
+import { expect } from 'chai';
+import { readConfig } from '../src/config.js';
+
+describe('orchestrator configuration: security and tracing variables', () => {
+  it('has no CORS origins and no trace export by default', () => {
+    const config = readConfig({});
+    expect(config.corsOrigins).to.deep.equal([]);
+    expect(config.otlpEndpoint).to.equal(undefined);
+    expect(config.apiToken).to.equal(undefined);
+    expect(config.rateLimitPerMinute).to.equal(0);
+  });
+
+  it('reads CORS_ORIGINS, OTEL_EXPORTER_OTLP_ENDPOINT, API_TOKEN and RATE_LIMIT_PER_MINUTE', () => {
+    const config = readConfig({
+      CORS_ORIGINS: 'http://localhost:5173,https://ops.example.com',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318',
+      API_TOKEN: 'secret',
+      RATE_LIMIT_PER_MINUTE: '120',
+    });
+    expect(config).to.deep.include({
+      corsOrigins: ['http://localhost:5173', 'https://ops.example.com'],
+      otlpEndpoint: 'http://jaeger:4318',
+      apiToken: 'secret',
+      rateLimitPerMinute: 120,
+    });
+  });
+
+  it('refuses a bad origin and a bad endpoint together', () => {
+    expect(() => readConfig({ CORS_ORIGINS: 'localhost:5173', OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://x:4317' }))
+      .to.throw(/CORS_ORIGINS must be a comma list of origins/)
+      .and.to.match(/OTEL_EXPORTER_OTLP_ENDPOINT must be a http:\/\/ or https:\/\/ URL/);
+  });
+});
