@@ -77,5 +77,14 @@ export {
   type ReplayProgress,
   type ReplaySummary,
 } from './messaging/dead-letters.js';
+export {
+  diffJson,
+  editDeadLetter,
+  editMessage,
+  parseAssignment,
+  type DeadLetterEdit,
+  type EditResult,
+  type FieldChange,
+} from './messaging/dead-letter-edit.js';
 export type { Static, TSchema } from '@sinclair/typebox';
 export { EnvReader, LOG_LEVELS, STORE_SCHEMES, DEFAULT_AMQP_URL, DEFAULT_STORE_URL } from './config.js';

@@ -6,6 +6,7 @@ import {
   LOG_LEVELS,
   STORE_SCHEMES,
 } from '@sagaflow/contracts';
+import { builtUiDir } from './ui-dir.js';
 
 export interface OrchestratorConfig {
   amqpUrl: string;
@@ -24,8 +25,10 @@ export interface OrchestratorConfig {
   rateLimitPerMinute: number;
   /** How many replies are handled at once. */
   prefetch: number;
-  /** Built timeline viewer to serve at /ui, if any. */
+  /** Built timeline viewer to serve at /ui; the checkout's `ui/dist` when it has been built. */
   uiDir?: string;
+  /** The inventory service, whose catalogue `GET /products` shows. */
+  inventoryUrl: string;
 }
 
 /** Reads DESIGN §8's variables; throws one error naming every bad one. */
@@ -42,7 +45,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): OrchestratorCo
     retryDelaysMs: read.intList('RETRY_DELAYS_MS', DEFAULT_RETRY_DELAYS_MS),
     rateLimitPerMinute: read.int('RATE_LIMIT_PER_MINUTE', 0),
     prefetch: read.int('REPLY_PREFETCH', 64, { min: 1, max: 10_000 }),
-    uiDir: read.optional('UI_DIR'),
+    uiDir: read.optional('UI_DIR') ?? builtUiDir(),
+    inventoryUrl: read.url('INVENTORY_URL', 'http://127.0.0.1:8081', ['http', 'https']),
   };
   read.done();
   return config;

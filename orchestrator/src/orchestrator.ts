@@ -5,6 +5,7 @@ import {
   createLogger,
   deadLetter,
   DeadLetterQueues,
+  editDeadLetter,
   MessageBus,
   MESSAGES,
   QUEUES,
@@ -105,6 +106,10 @@ export async function start(
     metrics,
     log,
     deadLetters,
+    editDeadLetter: (messageId, edit, options) =>
+      editDeadLetter(config.amqpUrl, bus.topology, messageId, edit, options),
+    uiDir: config.uiDir,
+    inventoryUrl: config.inventoryUrl,
     apiToken: config.apiToken,
     rateLimitPerMinute: config.rateLimitPerMinute,
   });

@@ -22,7 +22,10 @@ import {
   route,
 } from './middleware.js';
 import type { SagaEventStream } from './saga-event-stream.js';
-import { deadLetterRoutes } from './dead-letter-routes.js';
+import { catalogueRoute } from './catalogue-route.js';
+import { deadLetterRoutes, type EditDeadLetter } from './dead-letter-routes.js';
+import { uiRoutes } from './ui-routes.js';
+import { definitionGraphs } from '../sagas/index.js';
 import { orderView, sagaSummaryView, sagaView } from './views.js';
 
 export interface AppDeps {
@@ -34,6 +37,11 @@ export interface AppDeps {
   log: Logger;
   /** Opens (once) the dead-letter queues the `/dlq` routes work on. */
   deadLetters: () => Promise<DeadLetterQueues>;
+  editDeadLetter: EditDeadLetter;
+  /** Built timeline viewer served under /ui/. */
+  uiDir?: string;
+  /** The inventory service behind `GET /products`. */
+  inventoryUrl: string;
   apiToken?: string;
   rateLimitPerMinute: number;
   bodyLimit?: string;
@@ -180,7 +188,22 @@ export function createApp(deps: AppDeps): Express {
   }
 
   app.get(
+    '/saga-counts',
+    route(async (_req, res) => {
+      res.json({ counts: await store.countSagasByStatus() });
+    }),
+  );
+
+  const graphs = definitionGraphs();
+  app.get('/saga-definitions', (_req, res) => {
+    res.json({ items: graphs });
+  });
+
+  app.get('/products', catalogueRoute(deps.inventoryUrl, log));
+
+  app.get(
     '/events',
+    mutating,
     route(async (req, res) => {
       const sagaId = typeof req.query.sagaId === 'string' ? req.query.sagaId : undefined;
       const orderId = typeof req.query.orderId === 'string' ? req.query.orderId : undefined;
@@ -188,7 +211,10 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
-  app.use('/dlq', deadLetterRoutes(deps.deadLetters, mutating));
+  app.use('/dlq', deadLetterRoutes(deps, mutating));
+
+  app.get('/', (_req, res) => res.redirect(302, '/ui/'));
+  app.use('/ui', uiRoutes(deps.uiDir));
 
   app.use(notFound);
   app.use(errorHandler(log));

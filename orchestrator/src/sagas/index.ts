@@ -30,3 +30,4 @@ export {
   type SagaSnapshotView,
   type VersionedDefinition,
 } from './saga-definitions.js';
+export { definitionGraph, definitionGraphs } from './definition-graph.js';

@@ -28,6 +28,8 @@ export class TestStack {
       retryDelaysMs: [20, 50],
       rateLimitPerMinute: 0,
       prefetch: 64,
+      // Nothing listens there: tests that need the catalogue name their own inventory.
+      inventoryUrl: 'http://127.0.0.1:9',
       ...overrides,
     };
   }
