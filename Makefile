@@ -15,8 +15,9 @@ help: ## list the targets
 
 install: node_modules/.package-lock.json ## install dependencies (npm ci) when needed
 
-build: install ## compile every package
+build: install ## compile every package and build the timeline viewer (ui/dist, served at /ui/)
 	tsc -b
+	npm run build --workspace ui
 
 lint: build ## eslint, prettier check, type check and import rules (one-way package dependencies, no cycles)
 	eslint .
