@@ -14,7 +14,7 @@ const WHEN: Record<string, string> = {
 interface NodeView {
   key: string;
   type: string;
-  tags: Set<string>;
+  tags: readonly string[];
   transitions: Map<string, { target?: readonly { key: string }[]; guard?: { type?: string } | string }[]>;
 }
 
@@ -28,7 +28,7 @@ export function definitionGraph(type: SagaType, version: number, machine: AnySta
   const states = nodes.map((node) => ({
     name: node.key,
     final: node.type === 'final',
-    compensating: node.tags.has(COMPENSATING_TAG),
+    compensating: node.tags.includes(COMPENSATING_TAG),
   }));
   const transitions: SagaDefinitionGraph['transitions'] = [];
   for (const node of nodes) {
