@@ -104,8 +104,8 @@ export function DlqPage() {
                   <span className="mono">{d.routingKey ?? d.type ?? '?'}</span>
                   <span className="tag tag-reason">{d.reason}</span>
                   {d.sagaId && (
-                    <Link to={`/sagas/${encodeURIComponent(d.sagaId)}`} className="mono">
-                      saga {shortId(d.sagaId)}
+                    <Link to={`/sagas/${encodeURIComponent(d.sagaId)}`} className="mono" title={d.sagaId}>
+                      {shortId(d.sagaId)}
                     </Link>
                   )}
                   <span className="muted">first failed {d.firstFailureAt ? formatTime(d.firstFailureAt) : '—'}</span>

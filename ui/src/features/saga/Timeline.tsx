@@ -88,7 +88,10 @@ export function Timeline({
                 style={{ left: pct(from, span), width: `max(3px, ${pct(end - from, span)})` }}
                 title={`${lane.routingKey ?? lane.step}: ${formatDuration(end - from)}${lane.outcome ? ` → ${lane.outcome}` : ''}`}
               />
-              <span className="bar-label" style={{ left: pct(from, span) }}>
+              <span
+                className="bar-label"
+                style={from / span > 0.6 ? { right: `calc(100% - ${pct(end, span)})` } : { left: pct(from, span) }}
+              >
                 {formatDuration(end - from)}
                 {lane.outcome ? ` · ${lane.outcome}` : running ? ' · waiting' : ''}
               </span>

@@ -20,6 +20,8 @@ export interface Mark {
   offset: number;
   kind: MarkKind;
   label: string;
+  /** Marks this close to the one before are drawn beside it, `nudge` icon widths to the right. */
+  nudge: number;
 }
 
 /** One step of the saga: the command it sent, the reply it got, and what happened in between. */
@@ -118,7 +120,7 @@ export function layoutTimeline(
     const d = entry.detail as Record<string, unknown>;
     let kind = KIND_OF[entry.kind];
     if (kind === 'reply' && d.outcome === 'failure') kind = 'reply-failure';
-    const mark: Mark = { seq: entry.seq, offset, kind, label: describeEntry(entry) };
+    const mark: Mark = { seq: entry.seq, offset, kind, label: describeEntry(entry), nudge: 0 };
     if (entry.kind === 'compensation.started') compensating = true;
     if (entry.step === null) {
       saga.push(mark);
@@ -147,7 +149,18 @@ export function layoutTimeline(
     }
     lane.marks.push(mark);
   }
+  for (const marks of [saga, ...[...lanes.values()].map((l) => l.marks)]) nudgeCrowded(marks, span);
   return { start, span, saga, lanes: [...lanes.values()] };
+}
+
+/** Marks closer than this share of the axis would hide each other. */
+const CROWDED = 0.02;
+
+function nudgeCrowded(marks: Mark[], span: number): void {
+  for (let i = 1; i < marks.length; i++) {
+    const previous = marks[i - 1]!;
+    if (marks[i]!.offset - previous.offset < span * CROWDED) marks[i]!.nudge = previous.nudge + 1;
+  }
 }
 
 /** Evenly spaced tick offsets for the axis, at a round step (1, 2 or 5 × 10ⁿ ms). */
