@@ -10,6 +10,7 @@ import {
   type Logger,
 } from '@sagaflow/contracts';
 import type { SagaEngine } from '../engine/saga-engine.js';
+import { stepOfCommandId } from '../sagas/index.js';
 import { HttpError } from './http-error.js';
 import { parseBody, parseQuery, route } from './middleware.js';
 
@@ -104,7 +105,9 @@ export function deadLetterRoutes(deps: DeadLetterRouteDeps, guard: RequestHandle
       const { sagaId, queue, type } = result.deadLetter;
       if (result.replayed && sagaId !== null) {
         const detail = { action: 'dlq.edit', messageId, queue, type, changes: result.changes };
-        recorded = (await engine.recordOperatorAction(sagaId, detail)).outcome === 'applied';
+        // The message says which step it belongs to: the saga may have moved on by now.
+        const step = stepOfCommandId(sagaId, (result.message as { commandId?: unknown }).commandId);
+        recorded = (await engine.recordOperatorAction(sagaId, detail, step)).outcome === 'applied';
         log.info('dead letter edited and replayed', { sagaId, messageId, changes: result.changes.length });
       }
       res.json({ ...result, recorded });

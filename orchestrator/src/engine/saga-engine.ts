@@ -167,9 +167,16 @@ export class SagaEngine {
     );
   }
 
-  /** Records an operator's action that is not an event of the machine (an edited dead letter) in the timeline. */
-  async recordOperatorAction(sagaId: string, detail: Record<string, unknown>): Promise<DispatchResult> {
-    return this.transact(sagaId, (saga) => annotateSaga(saga, detail, this.settings));
+  /**
+   * Records an operator's action that is not an event of the machine (an edited dead letter) in the
+   * timeline, on `step` when given, otherwise on the step the saga waits in.
+   */
+  async recordOperatorAction(
+    sagaId: string,
+    detail: Record<string, unknown>,
+    step?: string | null,
+  ): Promise<DispatchResult> {
+    return this.transact(sagaId, (saga) => annotateSaga(saga, detail, this.settings, step ?? undefined));
   }
 
   private dispatch(

@@ -9,6 +9,7 @@ export { cancellationSagaV1, CANCELLATION_REASON, type CancellationSagaContext }
 export {
   COMPENSATING_TAG,
   commandIdOf,
+  stepOfCommandId,
   describeFailure,
   sagaStep,
   sagaStepActions,
