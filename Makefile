@@ -30,10 +30,11 @@ test: lint ## lint, then every package's tests against the local RabbitMQ and Po
 local: build ## every service as a local process (SERVICES=orchestrator,payment to pick; STORE_URL to choose the store)
 	node scripts/local.mjs
 
-bench: build ## throughput and latency: messaging kit vs raw amqplib, saga engine, whole system (takes minutes)
+bench: build ## throughput and latency: messaging kit vs raw amqplib, saga engine, whole system, viewer under load (takes minutes)
 	node contracts/dist/bench/bus-bench.js
 	node orchestrator/dist/bench/engine-bench.js --sagas 1000 --concurrency 50,200 --runs 3
 	node ops/dist/bench/e2e-bench.js --orders 1000 --concurrency 50 --runs 3
+	tsx ui/bench/viewer-load.ts 600 50
 
 clean: ## remove build output
 	rm -rf */dist */*.tsbuildinfo

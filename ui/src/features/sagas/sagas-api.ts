@@ -101,7 +101,18 @@ export const sagasApi = api.injectEndpoints({
       keepUnusedDataFor: 0,
       async onCacheEntryAdded(_arg, { dispatch, getState, cacheDataLoaded, cacheEntryRemoved }) {
         await cacheDataLoaded;
+        // Counts are read again at most once a COUNTS_EVERY_MS, and always after the last change.
         let countsReadAt = 0;
+        let countsTimer: ReturnType<typeof setTimeout> | null = null;
+        const readCounts = () => {
+          countsTimer = null;
+          countsReadAt = Date.now();
+          dispatch(api.util.invalidateTags(['SagaCounts']));
+        };
+        const readCountsSoon = () => {
+          if (countsTimer !== null) return;
+          countsTimer = setTimeout(readCounts, Math.max(0, countsReadAt + COUNTS_EVERY_MS - Date.now()));
+        };
         const apply = (batch: SagaChanged[]) => {
           const state = getState() as RootState;
           for (const arg of sagasApi.util.selectCachedArgsForQuery(state, 'listSagas')) {
@@ -115,10 +126,7 @@ export const sagasApi = api.injectEndpoints({
           }
           const orders = new Set(touched.map((c) => c.orderId));
           if (orders.size) dispatch(api.util.invalidateTags([...orders].map((id) => ({ type: 'Order' as const, id }))));
-          if (changesCounts(batch) && Date.now() - countsReadAt > COUNTS_EVERY_MS) {
-            countsReadAt = Date.now();
-            dispatch(api.util.invalidateTags(['SagaCounts']));
-          }
+          if (changesCounts(batch)) readCountsSoon();
           dispatch(changesReceived(batch.length));
         };
         const batcher = new FrameBatcher<SagaChanged>(apply);
@@ -135,6 +143,7 @@ export const sagasApi = api.injectEndpoints({
         await cacheEntryRemoved;
         stream.close();
         batcher.stop();
+        if (countsTimer !== null) clearTimeout(countsTimer);
       },
     }),
   }),
