@@ -53,6 +53,16 @@ describe('timeline layout', () => {
     expect(layout.saga.map((m) => m.kind)).to.deep.equal(['started', 'compensation']);
   });
 
+  it('draws marks crowded at the end of the axis leftwards, in their order', () => {
+    const layout = layoutTimeline([
+      e(0, 'saga.started', null),
+      e(0, 'command.sent', 'charging', { type: 'payment.charge' }),
+      e(2000, 'step.timeout', 'charging'),
+      e(2000, 'saga.stalled', 'charging', { attempts: 2 }),
+    ]);
+    expect(layout.lanes[0]!.marks.map((m) => m.nudge)).to.deep.equal([0, -1, 0]);
+  });
+
   it('runs the axis until now while the saga runs', () => {
     const layout = layoutTimeline([e(0, 'saga.started', null)], { until: t0 + 5000 });
     expect(layout.span).to.equal(5000);

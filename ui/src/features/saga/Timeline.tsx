@@ -10,7 +10,7 @@ const SYMBOL: Record<Mark['kind'], string> = {
   resent: '↻',
   reply: '✓',
   'reply-failure': '✕',
-  timeout: '⏱',
+  timeout: '◔',
   compensation: '↶',
   stalled: '‖',
   resumed: '▷',
@@ -19,12 +19,16 @@ const SYMBOL: Record<Mark['kind'], string> = {
   cancelled: '◇',
 };
 
+/** Crowded marks are drawn side by side (see `nudge`). */
+const markLeft = (mark: Mark, span: number): string =>
+  mark.nudge ? `calc(${pct(mark.offset, span)} + ${mark.nudge * 1.3}rem)` : pct(mark.offset, span);
+
 function MarkIcon({ mark, span }: { mark: Mark; span: number }) {
   const text = `+${formatDuration(mark.offset)} · ${mark.label}`;
   return (
     <span
       className={`mark mark-${mark.kind}`}
-      style={{ left: pct(mark.offset, span) }}
+      style={{ left: markLeft(mark, span) }}
       title={text}
       role="img"
       aria-label={text}

@@ -20,7 +20,7 @@ export interface Mark {
   offset: number;
   kind: MarkKind;
   label: string;
-  /** Marks this close to the one before are drawn beside it, `nudge` icon widths to the right. */
+  /** Marks this close to the one before are drawn beside it, `nudge` icon widths to the right (or left when negative). */
   nudge: number;
 }
 
@@ -156,10 +156,18 @@ export function layoutTimeline(
 /** Marks closer than this share of the axis would hide each other. */
 const CROWDED = 0.02;
 
+/**
+ * Spreads marks that would hide each other side by side, in their order: to the right, or, at the
+ * end of the axis where there is no room, to the left so that the last one ends the axis.
+ */
 function nudgeCrowded(marks: Mark[], span: number): void {
-  for (let i = 1; i < marks.length; i++) {
-    const previous = marks[i - 1]!;
-    if (marks[i]!.offset - previous.offset < span * CROWDED) marks[i]!.nudge = previous.nudge + 1;
+  let first = 0;
+  for (let i = 1; i <= marks.length; i++) {
+    if (i < marks.length && marks[i]!.offset - marks[i - 1]!.offset < span * CROWDED) continue;
+    const group = marks.slice(first, i);
+    const atEnd = group[0]!.offset / span > 1 - CROWDED * group.length * 2;
+    group.forEach((m, k) => (m.nudge = atEnd ? k - (group.length - 1) : k));
+    first = i;
   }
 }
 
