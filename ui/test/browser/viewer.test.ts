@@ -129,7 +129,8 @@ describe('timeline viewer in Chromium, against the running system', function () 
     await browser.screenshot(page, 'compensated-saga');
   });
 
-  it('edits a dead-lettered charge on the DLQ page, replays it, and the order completes charged once', async () => {
+  /** An order whose charge the payment service fails for good: its payment.charge lands in the DLQ. */
+  const deadLetteredCharge = async () => {
     const failing = await system.participants.request('payment', 'PUT', '/faults', { mode: 'error', rate: 1 });
     expect(failing.status).to.equal(200);
     const { sagaId, orderId } = await placeOrder('tok_visa');
@@ -151,6 +152,11 @@ describe('timeline viewer in Chromium, against the running system', function () 
       { timeoutMs: SLOW, intervalMs: 200 },
     );
     await system.participants.request('payment', 'PUT', '/faults', { mode: 'none' });
+    return { sagaId, orderId, deadLetter };
+  };
+
+  it('edits a dead-lettered charge on the DLQ page, replays it, and the order completes charged once', async () => {
+    const { sagaId, orderId, deadLetter } = await deadLetteredCharge();
 
     await page.getByRole('link', { name: 'Dead letters' }).click();
     const item = page.locator(`li[data-message-id="${deadLetter.messageId}"]`);
@@ -182,6 +188,7 @@ describe('timeline viewer in Chromium, against the running system', function () 
   });
 
   it('lays every page out at laptop and phone widths, usable from the keyboard', async () => {
+    await deadLetteredCharge(); // so that the dead-letter page has something to lay out
     const pages = { list: '/ui/', saga: `/ui/sagas/${compensatedSaga}`, 'new-order': '/ui/orders/new', dlq: '/ui/dlq' };
     for (const viewport of ['laptop', 'phone'] as const) {
       // The same tab: the token entered once stays for the browser session (sessionStorage is per tab).
