@@ -19,8 +19,8 @@ function ConnectionBanner() {
   if (!unreachable && stream !== 'reconnecting') return null;
   return (
     <div className="banner" role="alert">
-      <strong>Cannot reach the orchestrator</strong> at {window.location.origin}. Is it running (`make local`)? Retrying
-      by itself; what you see may be out of date.
+      <strong>Cannot reach the orchestrator</strong> at {window.location.origin}. Is it running (<code>make local</code>
+      )? Retrying by itself; what you see may be out of date.
     </div>
   );
 }

@@ -92,6 +92,19 @@ describe('timeline viewer in Chromium, against the running system', function () 
     await page.getByRole('link', { name: 'Sagas' }).first().click();
     await page.locator(`tr[data-saga-id="${sagaId}"][data-status="COMPLETED"]`).waitFor();
     await browser.screenshot(page, 'saga-list');
+
+    // Search by customer, by saga id; filter by status.
+    await page.getByRole('searchbox').fill('c-demo');
+    await page.getByRole('searchbox').press('Enter');
+    await page.locator(`tr[data-saga-id="${sagaId}"]`).waitFor();
+    await page.getByRole('searchbox').fill(sagaId);
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.getByText(`1 saga(s) for “${sagaId}”`).waitFor();
+    await page.getByRole('searchbox').fill('');
+    await page.getByRole('button', { name: /^CANCELLED/ }).click();
+    await page.getByText('No sagas match.').waitFor(); // nothing is cancelled yet
+    await page.getByRole('button', { name: /^ALL/ }).click();
+    await page.locator(`tr[data-saga-id="${sagaId}"]`).waitFor();
   });
 
   it('shows the compensation of a declined order (inventory.release)', async () => {

@@ -1,9 +1,10 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { Link, useParams } from 'react-router';
 import type { Order, SagaDetail } from '@sagaflow/contracts';
 import { errorMessage } from '../../app/api';
 import { formatMoney, formatTime } from '../../app/format';
 import { StatusBadge } from '../../app/StatusBadge';
+import { useNow } from '../../app/use-now';
 import { useGetOrderQuery } from '../orders/orders-api';
 import { useGetSagaQuery, useOperatorActionMutation, useSagaDefinitionsQuery } from '../sagas/sagas-api';
 import { StateMachine } from './StateMachine';
@@ -11,17 +12,6 @@ import { Timeline } from './Timeline';
 import { describeEntry } from './timeline-layout';
 
 const isRunning = (saga: SagaDetail) => saga.status === 'RUNNING' || saga.status === 'COMPENSATING';
-
-/** Ticks while the saga runs, so that the open step's bar grows. */
-function useNow(active: boolean, everyMs = 500): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => setNow(Date.now()), everyMs);
-    return () => clearInterval(timer);
-  }, [active, everyMs]);
-  return now;
-}
 
 function OrderPanel({ order }: { order: Order }) {
   const lines = order.lines ?? order.items.map((i) => ({ ...i, name: undefined, unitPriceCents: undefined }));

@@ -6,6 +6,7 @@ import { errorMessage } from '../../app/api';
 import { formatAgo, formatTime, shortId } from '../../app/format';
 import { useAppDispatch, useAppSelector } from '../../app/hooks';
 import { StatusBadge } from '../../app/StatusBadge';
+import { useNow } from '../../app/use-now';
 import {
   listQueryOf,
   nextPage,
@@ -47,6 +48,7 @@ function StatusCounts() {
 }
 
 function SagaTable({ items, empty }: { items: SagaSummary[]; empty: string }) {
+  const now = useNow(items.length > 0, 5_000);
   if (items.length === 0) return <p className="empty">{empty}</p>;
   return (
     <table className="saga-table">
@@ -80,7 +82,7 @@ function SagaTable({ items, empty }: { items: SagaSummary[]; empty: string }) {
               {shortId(s.orderId)}
             </td>
             <td data-label="Started">{formatTime(s.createdAt)}</td>
-            <td data-label="Changed">{formatAgo(s.updatedAt)}</td>
+            <td data-label="Changed">{formatAgo(s.updatedAt, now)}</td>
           </tr>
         ))}
       </tbody>
