@@ -37,4 +37,4 @@ bench: build ## throughput and latency: messaging kit vs raw amqplib, saga engin
 	tsx ui/bench/viewer-load.ts 600 50
 
 clean: ## remove build output
-	rm -rf */dist */*.tsbuildinfo
+	rm -rf */dist */*.tsbuildinfo ui/.tsbuild
