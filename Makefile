@@ -15,8 +15,9 @@ help: ## list the targets
 
 install: node_modules/.package-lock.json ## install dependencies (npm ci) when needed
 
-build: install ## compile every package
+build: install ## compile every package and build the timeline viewer (ui/dist, served at /ui/)
 	tsc -b
+	npm run build --workspace ui
 
 lint: build ## eslint, prettier check, type check and import rules (one-way package dependencies, no cycles)
 	eslint .
@@ -45,9 +46,10 @@ rabbitmq-definitions: build ## regenerate ops/config/rabbitmq/definitions.json f
 	node ops/dist/src/deploy/write-rabbitmq-definitions.js
 	prettier --write ops/config/rabbitmq/definitions.json
 
-bench: build broker ## throughput and latency of the whole system, the engine and the null saga; writes bench-results/latest.json (takes a while)
+bench: build broker ## throughput and latency of the whole system, the engine, the null saga and the viewer under load; writes bench-results/latest.json (takes a while)
 	node contracts/dist/bench/bus-bench.js
 	node ops/dist/bench/system-bench.js $(BENCH_ARGS)
+	tsx ui/bench/viewer-load.ts 600 50
 
 clean: ## remove build output
-	rm -rf */dist */*.tsbuildinfo
+	rm -rf */dist */*.tsbuildinfo ui/.tsbuild

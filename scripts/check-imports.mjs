@@ -4,18 +4,21 @@
 //   contracts alone, and only through its public entry points;
 // - folders keep to what they are for (FOLDER_RULES): the contracts root and the saga definitions
 //   do no I/O, the engine knows metrics only through its own interface;
+// - the viewer (ui) talks to the orchestrator over HTTP and takes only types from contracts into
+//   the browser;
 // - no import cycles between source files.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const PACKAGES = ['contracts', 'orchestrator', 'participants', 'ops'];
+const PACKAGES = ['contracts', 'orchestrator', 'participants', 'ops', 'ui'];
 const ALLOWED = {
   contracts: [],
   orchestrator: ['@sagaflow/contracts', '@sagaflow/contracts/messaging', '@sagaflow/contracts/testing'],
   participants: ['@sagaflow/contracts', '@sagaflow/contracts/messaging', '@sagaflow/contracts/testing'],
   ops: ['@sagaflow/contracts', '@sagaflow/contracts/messaging', '@sagaflow/contracts/testing'],
+  ui: ['@sagaflow/contracts', '@sagaflow/contracts/messaging', '@sagaflow/contracts/testing'],
 };
 
 /**
@@ -77,8 +80,14 @@ const sources = (dir) =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name === 'dist' ? [] : sources(path);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [path] : [];
+    return /\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [path] : [];
   });
+
+/** A relative import to its source file: `./x.js` is `x.ts`; the viewer's imports name no extension (`.ts` or `.tsx`). */
+const resolveSource = (dir, spec) => {
+  const base = resolve(dir, spec.replace(/\.js$/, ''));
+  return ['.ts', '.tsx'].map((ext) => base + ext).find((candidate) => existsSync(candidate)) ?? `${base}.ts`;
+};
 
 const problems = [];
 const graph = new Map();
@@ -97,7 +106,7 @@ for (const pkg of PACKAGES) {
       const spec = match[1] ?? match[2];
       const where = relative(root, file);
       if (spec.startsWith('.')) {
-        const target = resolve(dirname(file), spec.replace(/\.js$/, '.ts'));
+        const target = resolveSource(dirname(file), spec);
         if (!target.startsWith(join(root, pkg) + '/'))
           problems.push(`${where}: reaches into another package (${spec})`);
         // Type-only imports vanish at run time but still tie the files together; count them too.
@@ -105,6 +114,13 @@ for (const pkg of PACKAGES) {
         checkFolderRules(where, spec, target);
       } else if (spec.startsWith('@sagaflow/') && !ALLOWED[pkg].includes(spec)) {
         problems.push(`${where}: ${pkg} may not import ${spec}`);
+      } else if (
+        pkg === 'ui' &&
+        where.startsWith('ui/src/') &&
+        spec.startsWith('@sagaflow/') &&
+        !/^\s*import\s+type\s/.test(match[0])
+      ) {
+        problems.push(`${where}: the browser bundle takes only types from ${spec} (import type)`);
       } else checkFolderRules(where, spec, null);
     }
     graph.set(file, edges);

@@ -1,4 +1,10 @@
-import type { ApiError, ListSagasQuery, SagaDetail, SagaSummary } from '@sagaflow/contracts';
+import type { ApiError, EditDeadLetterRequest, ListSagasQuery, SagaDetail, SagaSummary } from '@sagaflow/contracts';
+import type { EditResult } from '@sagaflow/contracts/messaging';
+
+/** What `POST /dlq/:messageId/edit` answers: the edit, and whether the saga's timeline recorded it. */
+export interface EditAnswer extends EditResult {
+  recorded: boolean;
+}
 
 export interface OrchestratorClientOptions {
   /** Where the orchestrator's HTTP API answers, e.g. http://127.0.0.1:8080. */
@@ -67,13 +73,27 @@ export class OrchestratorClient {
     return this.request('POST', `sagas/${encodeURIComponent(sagaId)}/compensate`);
   }
 
-  private async request<T>(method: 'GET' | 'POST', path: string): Promise<T> {
+  /**
+   * `POST /dlq/:messageId/edit`: the orchestrator checks the edit against the message's schema,
+   * republishes it and records the change in the saga's timeline (nothing is sent on a dry run).
+   */
+  editDeadLetter(messageId: string, request: EditDeadLetterRequest): Promise<EditAnswer> {
+    return this.request('POST', `dlq/${encodeURIComponent(messageId)}/edit`, request);
+  }
+
+  private async request<T>(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<T> {
     const url = new URL(path, this.baseUrl);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (payload !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await this.fetch(url, { method, headers, signal: AbortSignal.timeout(this.timeoutMs) });
+      response = await this.fetch(url, {
+        method,
+        headers,
+        ...(payload !== undefined && { body: JSON.stringify(payload) }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
     } catch (error) {
       const cause = (error as Error).cause as Error | undefined;
       const detail = cause?.message ?? (error as Error).message;

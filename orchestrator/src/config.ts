@@ -5,6 +5,7 @@ import {
   type LogLevel,
   type SagaType,
 } from '@sagaflow/contracts';
+import { builtUiDir } from './ui-dir.js';
 
 export interface OrchestratorConfig {
   amqpUrl: string;
@@ -25,12 +26,14 @@ export interface OrchestratorConfig {
   prefetch: number;
   /** The version new sagas start on, by type, when not the latest: set by tests that pin one. */
   sagaVersions?: Partial<Record<SagaType, number>>;
-  /** Built timeline viewer to serve at /ui, if any. */
+  /** Built timeline viewer to serve at /ui; the checkout's `ui/dist` when it has been built. */
   uiDir?: string;
   /** Browser origins allowed to call the API from other sites; none by default. */
   corsOrigins?: string[];
   /** OTLP/HTTP collector that receives one trace per saga; unset, nothing is traced. */
   otlpEndpoint?: string;
+  /** The inventory service, whose catalogue `GET /products` shows. */
+  inventoryUrl: string;
 }
 
 /** Reads DESIGN §8's variables; throws one error naming every bad one. */
@@ -47,7 +50,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): OrchestratorCo
     retryDelaysMs: read.intList('RETRY_DELAYS_MS', DEFAULT_RETRY_DELAYS_MS),
     rateLimitPerMinute: read.int('RATE_LIMIT_PER_MINUTE', 0),
     prefetch: read.int('REPLY_PREFETCH', 64, { min: 1, max: 10_000 }),
-    uiDir: read.optional('UI_DIR'),
+    uiDir: read.optional('UI_DIR') ?? builtUiDir(),
+    inventoryUrl: read.url('INVENTORY_URL', 'http://127.0.0.1:8081', ['http', 'https']),
     corsOrigins: read.origins('CORS_ORIGINS'),
     otlpEndpoint:
       read.optional('OTEL_EXPORTER_OTLP_ENDPOINT') && read.url('OTEL_EXPORTER_OTLP_ENDPOINT', '', ['http', 'https']),

@@ -3,6 +3,7 @@ import {
   createLogger,
   deadLetter,
   DeadLetterQueues,
+  editDeadLetter,
   MessageBus,
   serveHttp,
   type Logger,
@@ -102,6 +103,10 @@ export async function start(
       metrics,
       log,
       deadLetters,
+      editDeadLetter: (messageId, edit, options) =>
+        editDeadLetter(config.amqpUrl, bus.topology, messageId, edit, options),
+      uiDir: config.uiDir,
+      inventoryUrl: config.inventoryUrl,
       apiToken: config.apiToken,
       rateLimitPerMinute: config.rateLimitPerMinute,
       corsOrigins: config.corsOrigins ?? [],

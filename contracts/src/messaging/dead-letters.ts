@@ -189,7 +189,7 @@ function firstDeath(headers: Record<string, unknown>): XDeath | null {
 }
 
 /** Reads what the kit's headers (or, for messages the broker dead-lettered, `x-death`) say about a dead letter. */
-function describe(queue: string, message: GetMessage): DeadLetterDetail {
+export function describe(queue: string, message: GetMessage): DeadLetterDetail {
   const props = message.properties;
   const headers = (props.headers ?? {}) as Record<string, unknown>;
   const body = parseJson(message.content);
@@ -248,7 +248,7 @@ function describe(queue: string, message: GetMessage): DeadLetterDetail {
   };
 }
 
-const summaryOf = (detail: DeadLetterDetail): DeadLetter => {
+export const summaryOf = (detail: DeadLetterDetail): DeadLetter => {
   const { properties: _p, headers: _h, body: _b, rawBody: _r, ...summary } = detail;
   return summary;
 };
@@ -543,7 +543,7 @@ export class DeadLetterQueues {
  * exchange that no longer exists) never closes the channel holding the dead letters, and so that a
  * basic.return can only belong to the message just published.
  */
-class Republisher {
+export class Republisher {
   private channel: ConfirmChannel | null = null;
   private returned = false;
   private readonly exchanges = new Map<string, boolean>();

@@ -43,3 +43,12 @@ export {
   type ReplayProgress,
   type ReplaySummary,
 } from './dead-letters.js';
+export {
+  diffJson,
+  editDeadLetter,
+  editMessage,
+  parseAssignment,
+  type DeadLetterEdit,
+  type EditResult,
+  type FieldChange,
+} from './dead-letter-edit.js';

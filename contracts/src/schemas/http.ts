@@ -110,3 +110,22 @@ export const ReplayRequest = Strict({
   dryRun: Type.Optional(Type.Boolean()),
 });
 export type ReplayRequest = Static<typeof ReplayRequest>;
+
+/**
+ * `POST /dlq/:messageId/edit`: values to set at dotted paths of the message body, or a whole new body;
+ * `dryRun` checks the edit against the message's schema and sends nothing.
+ */
+export const EditDeadLetterRequest = Strict(
+  {
+    set: Type.Optional(
+      Type.Array(Strict({ path: Type.String({ minLength: 1, maxLength: 500 }), value: Type.Unknown() }), {
+        minItems: 1,
+        maxItems: 100,
+      }),
+    ),
+    replace: Type.Optional(Type.Unknown()),
+    dryRun: Type.Optional(Type.Boolean()),
+  },
+  { minProperties: 1 },
+);
+export type EditDeadLetterRequest = Static<typeof EditDeadLetterRequest>;

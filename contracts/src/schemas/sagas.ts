@@ -79,3 +79,17 @@ export const Order = Strict({
   updatedAt: IsoDate,
 });
 export type Order = Static<typeof Order>;
+
+/** A saga definition as data (`GET /saga-definitions`): states and transitions read from its machine. */
+export const SagaDefinitionGraph = Strict({
+  type: SagaType,
+  version: Type.Integer(),
+  id: Type.String(),
+  initial: Type.String(),
+  states: Type.Array(Strict({ name: Type.String(), final: Type.Boolean(), compensating: Type.Boolean() })),
+  /** Transitions between different states; `when` says what takes it: `success`, `failure`, `reply`, `operator`. */
+  transitions: Type.Array(
+    Strict({ from: Type.String(), to: Type.String(), event: Type.String(), when: Type.String() }),
+  ),
+});
+export type SagaDefinitionGraph = Static<typeof SagaDefinitionGraph>;

@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { Option, type Command } from 'commander';
-import { notADeadLetterQueue } from '@sagaflow/contracts';
+import { notADeadLetterQueue, SagaflowError, type EditDeadLetterRequest } from '@sagaflow/contracts';
 import {
   DeadLetterQueues,
+  parseAssignment,
+  type FieldChange,
   type DeadLetter,
   type DeadLetterDetail,
   type ReplayProgress,
@@ -10,6 +13,7 @@ import {
 } from '@sagaflow/contracts/messaging';
 import { OpsFailure, positiveInteger, usageError, type OpsContext } from '../context.js';
 import { formatFields, formatTable, type Column } from '../format/table.js';
+import { OrchestratorClient, OrchestratorError } from '../orchestrator-client.js';
 
 /** Replays at least this long get a progress bar (on a terminal). */
 const PROGRESS_BAR_FROM = 20;
@@ -127,7 +131,44 @@ function reportReplay(ctx: OpsContext, summary: ReplaySummary): void {
   }
 }
 
-/** `dlq list|show|replay|purge`. */
+const CHANGE_COLUMNS: Column<FieldChange>[] = [
+  { header: 'PATH', value: (c) => c.path },
+  { header: 'FROM', value: (c) => (c.from === undefined ? '(none)' : JSON.stringify(c.from)), maxWidth: 60 },
+  { header: 'TO', value: (c) => (c.to === undefined ? '(removed)' : JSON.stringify(c.to)), maxWidth: 60 },
+];
+
+/** The edit `dlq edit` was asked for; bad usage (exit code 2) when it is not one clear edit. */
+function editRequestOf(
+  command: Command,
+  options: { set?: string[]; file?: string; dryRun?: boolean },
+): EditDeadLetterRequest {
+  const set = options.set ?? [];
+  if (set.length > 0 === (options.file !== undefined)) {
+    usageError(command, 'give the edit as --set path=value (one or more) or as --file <message.json>, not both');
+  }
+  const dryRun = options.dryRun === true;
+  if (options.file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(options.file, 'utf8');
+    } catch (error) {
+      return usageError(command, `cannot read ${options.file}: ${(error as Error).message}`);
+    }
+    try {
+      return { replace: JSON.parse(text), dryRun };
+    } catch (error) {
+      return usageError(command, `${options.file} is not JSON: ${(error as Error).message}`);
+    }
+  }
+  try {
+    return { set: set.map(parseAssignment), dryRun };
+  } catch (error) {
+    if (error instanceof SagaflowError) return usageError(command, error.message);
+    throw error;
+  }
+}
+
+/** `dlq list|show|replay|purge|edit`. */
 export function addDlqCommands(program: Command, ctx: OpsContext): void {
   const dlq = program
     .command('dlq')
@@ -216,4 +257,57 @@ export function addDlqCommands(program: Command, ctx: OpsContext): void {
       if (options.json) ctx.printJson({ queue: options.queue, purged });
       else ctx.print(`purged ${purged} message(s) from ${options.queue}`);
     });
+
+  dlq
+    .command('edit')
+    .description(
+      "change a dead letter and send it again, through the orchestrator: the edit is checked against the message's schema, and recorded in its saga's timeline",
+    )
+    .argument('<messageId>', 'the message id, as `dlq list` shows it')
+    .option(
+      '--set <path=value...>',
+      'a value at a dotted path of the message body, e.g. payload.token=tok_visa (JSON or text)',
+    )
+    .option('--file <file>', 'a whole new message body (JSON)')
+    .option('--dry-run', 'check the edit and show the change, send nothing')
+    .option('--json', 'print the answer as JSON for scripts')
+    .addHelpText(
+      'after',
+      '\nOne of --set or --file is required. messageId, type, schemaVersion, sagaId and commandId cannot change.\nExit code 1 when the orchestrator refuses the edit (it stays in its queue).',
+    )
+    .action(
+      async (
+        messageId: string,
+        options: { set?: string[]; file?: string; dryRun?: boolean; json?: boolean },
+        command: Command,
+      ) => {
+        const request = editRequestOf(command, options);
+        const client = new OrchestratorClient({
+          baseUrl: ctx.config.orchestratorUrl,
+          token: ctx.config.apiToken,
+          fetch: ctx.deps.fetch,
+        });
+        const answer = await client.editDeadLetter(messageId, request).catch((error: unknown) => {
+          if (error instanceof OrchestratorError && error.status === 404) {
+            throw new OpsFailure(`no dead letter with message id '${messageId}'`);
+          }
+          throw error;
+        });
+        if (options.json) {
+          ctx.printJson(answer);
+          return;
+        }
+        const { deadLetter, changes } = answer;
+        if (answer.dryRun) ctx.print(`dry run: the edit is valid; ${messageId} would be sent to ${route(deadLetter)}`);
+        else ctx.print(`replayed ${messageId} to ${route(deadLetter)}`);
+        ctx.print(changes.length ? `\n${formatTable(CHANGE_COLUMNS, changes)}` : '\nno changes');
+        if (answer.replayed && deadLetter.sagaId) {
+          ctx.print(
+            answer.recorded
+              ? `\nrecorded in the timeline of saga ${deadLetter.sagaId}`
+              : `\nsaga ${deadLetter.sagaId} is unknown to the orchestrator: nothing recorded`,
+          );
+        }
+      },
+    );
 }

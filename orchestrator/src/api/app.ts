@@ -10,7 +10,10 @@ import type { SagaEventStream } from './saga-event-stream.js';
 import { mountApiDocs } from './api-docs.js';
 import { corsFor, perClientRateLimit, securityHeaders } from './security.js';
 import { validTraceparent } from '../tracing/saga-trace.js';
-import { deadLetterRoutes } from './dead-letter-routes.js';
+import { catalogueRoute } from './catalogue-route.js';
+import { deadLetterRoutes, type EditDeadLetter } from './dead-letter-routes.js';
+import { uiRoutes } from './ui-routes.js';
+import { definitionGraphs } from '../sagas/index.js';
 import { orderView, sagaSummaryView, sagaView } from './views.js';
 
 export interface AppDeps {
@@ -22,6 +25,11 @@ export interface AppDeps {
   log: Logger;
   /** Opens (once) the dead-letter queues the `/dlq` routes work on. */
   deadLetters: () => Promise<DeadLetterQueues>;
+  editDeadLetter: EditDeadLetter;
+  /** Built timeline viewer served under /ui/. */
+  uiDir?: string;
+  /** The inventory service behind `GET /products`. */
+  inventoryUrl: string;
   apiToken?: string;
   rateLimitPerMinute: number;
   /** Browser origins allowed to call the API from other sites. */
@@ -172,6 +180,20 @@ export function createApp(deps: AppDeps): Express {
   }
 
   app.get(
+    '/saga-counts',
+    route(async (_req, res) => {
+      res.json({ counts: await store.countSagasByStatus() });
+    }),
+  );
+
+  const graphs = definitionGraphs();
+  app.get('/saga-definitions', (_req, res) => {
+    res.json({ items: graphs });
+  });
+
+  app.get('/products', catalogueRoute(deps.inventoryUrl, log));
+
+  app.get(
     '/events',
     guarded,
     route(async (req, res) => {
@@ -181,8 +203,11 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
-  app.use('/dlq', deadLetterRoutes(deps.deadLetters, guarded));
+  app.use('/dlq', deadLetterRoutes(deps, guarded));
   mountApiDocs(app);
+
+  app.get('/', (_req, res) => res.redirect(302, '/ui/'));
+  app.use('/ui', uiRoutes(deps.uiDir));
 
   app.use(notFound);
   app.use(errorHandler(log));

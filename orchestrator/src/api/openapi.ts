@@ -2,11 +2,13 @@ import {
   ApiError,
   CreateOrderRequest,
   CreateOrderResponse,
+  EditDeadLetterRequest,
   ListDeadLettersQuery,
   ListOrdersQuery,
   ListSagasQuery,
   Order,
   ReplayRequest,
+  SagaDefinitionGraph,
   SagaDetail,
   SagaSummary,
   type TSchema,
@@ -42,6 +44,8 @@ const COMPONENTS: Record<string, TSchema | object> = {
   SagaSummary,
   SagaDetail,
   ReplayRequest,
+  EditDeadLetterRequest,
+  SagaDefinitionGraph,
   ApiError,
   OrderPage: { type: 'object', properties: { items: { type: 'array', items: ref('Order') }, next: nullableCursor() } },
   SagaPage: {
@@ -167,6 +171,52 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
       body: 'ReplayRequest',
       responses: { 200: ok('what was replayed', { type: 'object' }), ...BAD_INPUT },
     },
+  },
+  '/dlq/{messageId}/replay': {
+    post: {
+      summary: 'send one dead letter back to where it came from',
+      tag: 'operations',
+      guarded: true,
+      responses: { 200: ok('what was replayed', { type: 'object' }), ...BAD_INPUT, ...MISSING },
+    },
+  },
+  '/dlq/{messageId}/edit': {
+    post: {
+      summary: 'edit a dead letter, check it against its schema, replay it and record the change on its saga',
+      tag: 'operations',
+      guarded: true,
+      body: 'EditDeadLetterRequest',
+      responses: {
+        200: ok('the edited message, its changes, and whether it was replayed', { type: 'object' }),
+        400: problem('the edit is not valid (`invalid_edit`, with the reason)'),
+        ...MISSING,
+      },
+    },
+  },
+  '/saga-counts': {
+    get: { summary: 'sagas per status', tag: 'sagas', responses: { 200: ok('counts by status', { type: 'object' }) } },
+  },
+  '/saga-definitions': {
+    get: {
+      summary: 'every saga definition as states and transitions, for drawing',
+      tag: 'sagas',
+      responses: {
+        200: ok('the definitions', {
+          type: 'object',
+          properties: { items: { type: 'array', items: ref('SagaDefinitionGraph') } },
+        }),
+      },
+    },
+  },
+  '/products': {
+    get: {
+      summary: "the inventory's catalogue, read through the orchestrator",
+      tag: 'orders',
+      responses: { 200: ok('the products', { type: 'object' }), 502: problem('the inventory does not answer') },
+    },
+  },
+  '/': {
+    get: { summary: 'redirects to the timeline viewer at /ui/', tag: 'service', responses: { 302: ok('to /ui/') } },
   },
   '/healthz': { get: { summary: 'liveness', tag: 'service', responses: { 200: ok('alive', { type: 'object' }) } } },
   '/readyz': {

@@ -10,7 +10,7 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { SagaCache } from './saga-cache.js';
 import type { OutboxRelay } from './outbox-relay.js';
 import type { SagaObserver } from './saga-observer.js';
-import { applyEvent, startSaga } from './saga-transition.js';
+import { annotateSaga, applyEvent, startSaga } from './saga-transition.js';
 
 export interface SagaEngineOptions {
   store: SagaStore;
@@ -177,11 +177,30 @@ export class SagaEngine {
     );
   }
 
+  /**
+   * Records an operator's action that is not an event of the machine (an edited dead letter) in the
+   * timeline, on `step` when given, otherwise on the step the saga waits in.
+   */
+  async recordOperatorAction(
+    sagaId: string,
+    detail: Record<string, unknown>,
+    step?: string | null,
+  ): Promise<DispatchResult> {
+    return this.transact(sagaId, (saga) => annotateSaga(saga, detail, this.settings, step ?? undefined));
+  }
+
   private dispatch(
     sagaId: string,
     event: SagaEvent,
     applies: (saga: SagaRecord) => boolean = () => true,
   ): Promise<DispatchResult> {
+    return this.transact(sagaId, (saga) =>
+      applies(saga) ? applyEvent(definitionFor(saga.type, saga.definitionVersion), saga, event, this.settings) : null,
+    );
+  }
+
+  /** Commits what `change` makes of the saga, version-checked, retrying on fresh state after a conflict. */
+  private transact(sagaId: string, change: (saga: SagaRecord) => SagaCommit | null): Promise<DispatchResult> {
     return this.locks.run(sagaId, async () => {
       let fresh = false;
       for (let attempt = 1; ; attempt++) {
@@ -189,9 +208,7 @@ export class SagaEngine {
         const saga = cached ?? (await this.options.store.getSaga(sagaId));
         fresh = true;
         if (!saga) return { outcome: 'not_found' };
-        const commit = applies(saga)
-          ? applyEvent(definitionFor(saga.type, saga.definitionVersion), saga, event, this.settings)
-          : null;
+        const commit = change(saga);
         if (!commit) {
           // A cached saga may be behind another orchestrator's write: judge refusals on fresh state.
           if (cached) continue;

@@ -238,3 +238,17 @@ export function applyEvent(
   const leading = eventEntry(event, record);
   return build(record, record, run, leading ? [leading] : [], settings);
 }
+
+/**
+ * An operator's action that is no event of the machine (an edited dead letter), recorded in the
+ * timeline on its step (by default the one the saga waits in); state, deadline and outbox stay as they were.
+ */
+export function annotateSaga(
+  record: SagaRecord,
+  detail: Record<string, unknown>,
+  settings: TransitionSettings,
+  step: string | null = (record.snapshot as { context?: SagaContextBase }).context?.awaiting?.step ?? null,
+): SagaCommit {
+  const run: Run = { snapshot: record.snapshot as Run['snapshot'], emitted: [] };
+  return build(record, record, run, [{ kind: 'ops.action', step, detail }], settings);
+}

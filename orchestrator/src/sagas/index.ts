@@ -34,6 +34,7 @@ export {
 export {
   COMPENSATING_TAG,
   commandIdOf,
+  stepOfCommandId,
   describeFailure,
   sagaStep,
   sagaStepActions,
@@ -55,3 +56,4 @@ export {
   type SagaSnapshotView,
   type VersionedDefinition,
 } from './saga-definitions.js';
+export { definitionGraph, definitionGraphs } from './definition-graph.js';

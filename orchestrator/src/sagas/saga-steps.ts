@@ -30,6 +30,10 @@ export type StepCommands<TContext extends SagaContextBase, TStep extends string>
 /** Deterministic, so that a resend (or a re-run after a crash) carries the same id. */
 export const commandIdOf = (sagaId: string, step: string): string => `${sagaId}.${step}`;
 
+/** The step a command (or its reply) belongs to, read back from its id; null for an id not made by `commandIdOf`. */
+export const stepOfCommandId = (sagaId: string, commandId: unknown): string | null =>
+  typeof commandId === 'string' && commandId.startsWith(`${sagaId}.`) ? commandId.slice(sagaId.length + 1) : null;
+
 /** Human-readable, yet keeps the code for whoever searches by it. */
 export const describeFailure = (reason: FailureReason): string =>
   reason.message ? `${reason.code}: ${reason.message}` : reason.code;

@@ -60,7 +60,7 @@ describe('HTTP API: the OpenAPI document', function () {
 
   it('describes exactly the routes the server registers, both ways', () => {
     // Only the route table is read: the handlers never run.
-    const app = createApp({ log: silentLogger() } as unknown as AppDeps);
+    const app = createApp({ log: silentLogger(), inventoryUrl: 'http://127.0.0.1:9' } as unknown as AppDeps);
     const registered = registeredRoutes((app as unknown as { router: { stack: Layer[] } }).router.stack);
     expect(registered).to.include.members(['POST /orders', 'GET /dlq/{messageId}', 'POST /dlq/replay', 'GET /docs']);
     const documented = documentedRoutes(document);

@@ -30,6 +30,8 @@ export class TestStack {
       prefetch: 64,
       // The flows these tests assert are version 1's; a new version brings tests of its own.
       sagaVersions: { order: 1, cancellation: 1 },
+      // Nothing listens there: tests that need the catalogue name their own inventory.
+      inventoryUrl: 'http://127.0.0.1:9',
       ...overrides,
     };
   }
