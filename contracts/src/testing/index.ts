@@ -19,3 +19,4 @@ export {
 export { chargeCommand } from './sample-messages.js';
 export { FailingPaymentQueue } from './failing-payment-queue.js';
 export { ioModuleLoadedBy, IO_PACKAGES } from './module-purity.js';
+export { CHROMIUM_FLAGS, CHROMIUM_PATH } from './chromium.js';

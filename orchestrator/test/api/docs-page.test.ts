@@ -5,20 +5,11 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { chromium, type BrowserContext } from 'playwright-core';
 import type { Orchestrator } from '../../src/orchestrator.js';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '@sagaflow/contracts/testing';
 import { TestStack } from '../support/test-stack.js';
 import { OPERATIONS } from '../../src/api/openapi.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const CHROMIUM = CHROMIUM_PATH;
 
 describe('HTTP API: the /docs page in a browser', function () {
   this.timeout(60_000);
@@ -32,7 +23,7 @@ describe('HTTP API: the /docs page in a browser', function () {
     stack = await TestStack.create();
     orchestrator = await stack.orchestrator({ apiToken: 'sesame' });
     profile = await mkdtemp(join(tmpdir(), 'sagaflow-docs-'));
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: FLAGS });
+    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: [...CHROMIUM_FLAGS] });
   });
 
   after(async () => {

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '@sagaflow/contracts/testing';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM = CHROMIUM_PATH;
 export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test-artifacts');
 
 export const VIEWPORTS = {
@@ -27,7 +28,7 @@ export class Browser {
       executablePath: CHROMIUM,
       headless: true,
       viewport: VIEWPORTS.laptop,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-extensions'],
+      args: [...CHROMIUM_FLAGS, '--disable-extensions'],
     });
     const browser = new Browser(context, profile, []);
     mkdirSync(ARTIFACTS, { recursive: true });
