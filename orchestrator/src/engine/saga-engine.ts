@@ -230,7 +230,7 @@ export class SagaEngine {
   private committed(commit: SagaCommit, previous: SagaRecord | null): void {
     const { saga } = commit;
     this.options.metrics.observeCommit(commit, previous);
-    this.options.log.info('saga changed', {
+    this.options.log.debug('saga changed', {
       sagaId: saga.sagaId,
       orderId: saga.orderId,
       status: saga.status,

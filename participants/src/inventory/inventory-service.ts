@@ -74,7 +74,7 @@ async function commitCompletedOrder(store: InventoryStore, logger: Logger, messa
   const event = message.payload as PayloadOf<'saga.changed'>;
   if (event.type !== 'order' || event.status !== 'COMPLETED') return;
   if (await store.commit(event.orderId)) {
-    logger.info('reservation committed', { orderId: event.orderId, sagaId: event.sagaId });
+    logger.debug('reservation committed', { orderId: event.orderId, sagaId: event.sagaId });
   }
 }
 

@@ -116,7 +116,7 @@ export class Participant {
     stopTimer();
     metrics.commands.inc({ type, outcome: execution.reply.outcome });
     if (execution.duplicate) metrics.duplicates.inc({ type });
-    logger.info(execution.duplicate ? 'duplicate command answered again' : 'command handled', {
+    logger.debug(execution.duplicate ? 'duplicate command answered again' : 'command handled', {
       ...context,
       outcome: execution.reply.outcome,
       ...(execution.reply.outcome === 'failure' && { reason: execution.reply.reason.code }),
