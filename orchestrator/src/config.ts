@@ -30,6 +30,11 @@ export interface OrchestratorConfig {
   uiDir?: string;
   /** Browser origins allowed to call the API from other sites; none by default. */
   corsOrigins?: string[];
+  /**
+   * Proxies in front of the server (a load balancer, an ingress) whose `X-Forwarded-For` is believed,
+   * so that the rate limit counts the real client; 0 believes none.
+   */
+  trustProxyHops?: number;
   /** OTLP/HTTP collector that receives one trace per saga; unset, nothing is traced. */
   otlpEndpoint?: string;
   /** The inventory service, whose catalogue `GET /products` shows. */
@@ -53,6 +58,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): OrchestratorCo
     uiDir: read.optional('UI_DIR') ?? builtUiDir(),
     inventoryUrl: read.url('INVENTORY_URL', 'http://127.0.0.1:8081', ['http', 'https']),
     corsOrigins: read.origins('CORS_ORIGINS'),
+    trustProxyHops: read.int('TRUST_PROXY_HOPS', 0, { max: 10 }),
     otlpEndpoint:
       read.optional('OTEL_EXPORTER_OTLP_ENDPOINT') && read.url('OTEL_EXPORTER_OTLP_ENDPOINT', '', ['http', 'https']),
   };

@@ -110,6 +110,7 @@ export async function start(
       apiToken: config.apiToken,
       rateLimitPerMinute: config.rateLimitPerMinute,
       corsOrigins: config.corsOrigins ?? [],
+      trustProxyHops: config.trustProxyHops ?? 0,
     });
     const http = await serveHttp(app, {
       port: config.port,

@@ -34,6 +34,8 @@ export interface AppDeps {
   rateLimitPerMinute: number;
   /** Browser origins allowed to call the API from other sites. */
   corsOrigins?: readonly string[];
+  /** Proxies whose `X-Forwarded-For` names the client (for the rate limit); 0 believes none. */
+  trustProxyHops?: number;
   bodyLimit?: string;
 }
 
@@ -56,6 +58,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (deps.trustProxyHops) app.set('trust proxy', deps.trustProxyHops);
   app.use(securityHeaders(), corsFor(deps.corsOrigins ?? []));
   app.use(requireJson, express.json({ limit: deps.bodyLimit ?? '64kb' }));
   // Guards every mutating and operations route: see `guarded` in openapi.ts.

@@ -40,12 +40,14 @@ describe('HTTP API: token, CORS, rate limit, security headers', function () {
   let participants: ScriptedParticipants;
   let orchestrator: Orchestrator;
   let limited: Orchestrator;
+  let behindProxy: Orchestrator;
 
   before(async () => {
     stack = await TestStack.create();
     participants = await ScriptedParticipants.start(stack.vhost.url);
     orchestrator = await stack.orchestrator({ apiToken: TOKEN, corsOrigins: [UI_ORIGIN] });
     limited = await stack.orchestrator({ rateLimitPerMinute: 3 });
+    behindProxy = await stack.orchestrator({ rateLimitPerMinute: 2, trustProxyHops: 1 });
   });
 
   after(async () => {
@@ -156,6 +158,16 @@ describe('HTTP API: token, CORS, rate limit, security headers', function () {
     expect(unlisted.headers.get('access-control-allow-origin')).to.equal(null);
   });
 
+  it('counts the client a trusted proxy names, and believes no X-Forwarded-For otherwise', async () => {
+    const from = (client: string) => ({ 'x-forwarded-for': client });
+    const post = (server: Orchestrator, client: string) =>
+      http(server.url, 'POST', '/orders', orderRequest(), from(client)).then((r) => r.status);
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push(await post(behindProxy, '10.0.0.1'));
+    expect(statuses).to.deep.equal([202, 202, 429]);
+    expect(await post(behindProxy, '10.0.0.2'), 'another client behind the proxy').to.equal(202);
+  });
+
   it('limits POST /orders per client: 429 with Retry-After and a JSON reason', async () => {
     const statuses: number[] = [];
     let refused: Awaited<ReturnType<typeof http>> | undefined;
@@ -170,6 +182,10 @@ describe('HTTP API: token, CORS, rate limit, security headers', function () {
     expect(refused!.body).to.include({ error: 'rate_limited' });
     expect(refused!.body.message).to.match(/3 requests a minute/);
     expect(refused!.headers.get('ratelimit-policy')).to.match(/q=3; w=60/);
+    // Without a trusted proxy, a forwarded-for header is the client's own claim: it opens no new window.
+    expect(
+      (await http(limited.url, 'POST', '/orders', orderRequest(), { 'x-forwarded-for': '10.9.9.9' })).status,
+    ).to.equal(429);
     // Reading is not limited.
     expect((await http(limited.url, 'GET', '/orders')).status).to.equal(200);
     // 0 is no limit.
