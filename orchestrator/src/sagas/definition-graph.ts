@@ -1,49 +1,30 @@
 import type { AnyStateMachine } from 'xstate';
 import type { SagaDefinitionGraph, SagaType } from '@sagaflow/contracts';
+import { blueprintOf, isFinalState, transitionsOf } from './saga-blueprint.js';
 import { sagaDefinitions, type SagaDefinitions } from './saga-definitions.js';
-import { COMPENSATING_TAG } from './saga-steps.js';
 
-/** Guards of the step protocol (saga-steps.ts) read as the reason a transition is taken. */
-const WHEN: Record<string, string> = {
-  isAwaitedSuccess: 'success',
-  isAwaitedFailure: 'failure',
-  isAwaitedReply: 'reply',
-  isStalled: 'operator',
-};
-
-interface NodeView {
-  key: string;
-  type: string;
-  tags: readonly string[];
-  transitions: Map<string, { target?: readonly { key: string }[]; guard?: { type?: string } | string }[]>;
-}
+/** The event each kind of exit answers, and what the drawing says takes it. */
+const EXIT_EVENTS = {
+  success: { event: 'REPLY', when: 'success' },
+  failure: { event: 'REPLY', when: 'failure' },
+  reply: { event: 'REPLY', when: 'reply' },
+  compensate: { event: 'COMPENSATE', when: 'operator' },
+} as const;
 
 /**
- * Reads states and transitions from a machine, so that a drawing of a saga never disagrees with the
- * definition that runs it. Transitions back into the same state (resend on timeout, retry) are the
- * step protocol's, shared by every step, and left out.
+ * A saga version as the viewer draws it, read from the blueprint its machine was built from, so that
+ * the drawing never disagrees with the definition that runs. The step protocol's transitions back
+ * into the same state (resend on timeout, operator retry) are shared by every step and left out.
  */
 export function definitionGraph(type: SagaType, version: number, machine: AnyStateMachine): SagaDefinitionGraph {
-  const nodes = Object.values(machine.root.states) as unknown as NodeView[];
-  const states = nodes.map((node) => ({
-    name: node.key,
-    final: node.type === 'final',
-    compensating: node.tags.includes(COMPENSATING_TAG),
+  const blueprint = blueprintOf(machine);
+  const states = Object.entries(blueprint.states).map(([name, state]) => ({
+    name,
+    final: isFinalState(state),
+    compensating: !isFinalState(state) && (state.compensating ?? false),
   }));
-  const transitions: SagaDefinitionGraph['transitions'] = [];
-  for (const node of nodes) {
-    for (const [event, candidates] of node.transitions) {
-      for (const candidate of candidates) {
-        for (const target of candidate.target ?? []) {
-          if (target.key === node.key) continue;
-          const guard = typeof candidate.guard === 'string' ? candidate.guard : candidate.guard?.type;
-          transitions.push({ from: node.key, to: target.key, event, when: (guard && WHEN[guard]) ?? event });
-        }
-      }
-    }
-  }
-  const initial = (machine.config.initial as string | undefined) ?? states[0]?.name ?? '';
-  return { type, version, id: machine.id, initial, states, transitions };
+  const transitions = transitionsOf(blueprint).map(({ from, to, on }) => ({ from, to, ...EXIT_EVENTS[on] }));
+  return { type, version, id: blueprint.id, initial: blueprint.initial, states, transitions };
 }
 
 /** Every registered version of every saga type, as graphs. */

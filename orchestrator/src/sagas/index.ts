@@ -17,6 +17,7 @@ export {
   type CancellationSagaContext,
 } from './cancellation-saga.js';
 export {
+  blueprintOf,
   buildSaga,
   checkBlueprint,
   isFinalState,

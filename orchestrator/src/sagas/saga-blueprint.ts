@@ -126,6 +126,21 @@ export function checkBlueprint(blueprint: BlueprintShape): void {
   }
 }
 
+/** The blueprint each machine `buildSaga` made was built from, for reading it back as data. */
+const blueprints = new WeakMap<AnyStateMachine, BlueprintShape>();
+
+/** The blueprint a machine was built from; throws for a machine `buildSaga` did not make. */
+export function blueprintOf(machine: AnyStateMachine): BlueprintShape {
+  const blueprint = blueprints.get(machine);
+  if (!blueprint) {
+    throw SagaflowError.nonRetryable(
+      'not_a_blueprint_machine',
+      `machine '${machine.id}' was not built from a blueprint`,
+    );
+  }
+  return blueprint;
+}
+
 const stepExit = (exit: Exit) => ({ target: exit.target, actions: exit.patches ?? [] });
 
 /** The XState machine of a blueprint; the engine runs it, the blueprint stays the readable source. */
@@ -173,5 +188,7 @@ export function buildSaga<TContext extends SagaContextBase, TInput>(
     output: ({ event }) => event.output as SagaOutput,
     states: states as never,
   });
-  return machine as unknown as AnyStateMachine;
+  const built = machine as unknown as AnyStateMachine;
+  blueprints.set(built, blueprint);
+  return built;
 }
