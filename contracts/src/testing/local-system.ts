@@ -82,6 +82,7 @@ const OWN_VARIABLES = [
   'OTEL_EXPORTER_OTLP_ENDPOINT',
   'CORS_ORIGINS',
   'UI_DIR',
+  'INVENTORY_URL',
 ];
 
 /** The repository root: the nearest directory above this module whose package.json declares workspaces. */
@@ -261,11 +262,18 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
 
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !OWN_VARIABLES.includes(key)));
   const processes = new Map<SystemService, ServiceProcess>();
+  const ports = new Map<SystemService, number>();
+  for (const name of services) ports.set(name, await freePort());
+  // The orchestrator shows the catalogue of the inventory started beside it.
+  const wiring: Partial<Record<SystemService, Record<string, string>>> = ports.has('inventory')
+    ? { orchestrator: { INVENTORY_URL: `http://127.0.0.1:${ports.get('inventory')}` } }
+    : {};
   for (const name of services) {
-    const port = await freePort();
+    const port = ports.get(name)!;
     const env: NodeJS.ProcessEnv = {
       ...inherited,
       LOG_LEVEL: 'info',
+      ...wiring[name],
       ...options.env,
       ...options.serviceEnv?.[name],
       AMQP_URL: amqpUrl,

@@ -42,14 +42,14 @@ describe('timeline viewer in Chromium, against the running system', function () 
       // What the page and the services showed when it failed, for whoever reads the CI log.
       const shot = await browser.screenshot(page, `failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
       process.stderr.write(`      failed at ${page.url()}; screenshot ${shot}\n`);
-      process.stderr.write(`${system.participants.output(undefined, 20)}\n`);
+      process.stderr.write(`${system.services.output(undefined, 20)}\n`);
     }
     const unexpected = browser.errors.filter((e) => !EXPECTED.test(e));
     expect(unexpected, 'console errors').to.deep.equal([]);
   });
 
   const placeOrder = async (token: string) => {
-    const res = await system.orchestrator.request(
+    const res = await system.services.request(
       'orchestrator',
       'POST',
       '/orders',
@@ -129,7 +129,7 @@ describe('timeline viewer in Chromium, against the running system', function () 
   let compensatedSaga = '';
 
   it('compensates a stalled saga from its page', async () => {
-    await system.participants.kill('payment');
+    await system.services.kill('payment');
     const { sagaId, orderId } = await placeOrder('tok_visa');
     compensatedSaga = sagaId;
     await page.goto(`${system.url}/ui/sagas/${sagaId}`);
@@ -140,12 +140,12 @@ describe('timeline viewer in Chromium, against the running system', function () 
 
     await page.getByRole('button', { name: 'Compensate' }).click();
     await page.locator('.entry[data-kind="ops.action"]').waitFor({ timeout: SLOW });
-    await system.participants.restart('payment');
+    await system.services.restart('payment');
     await sagaStatus('CANCELLED');
     await lane('payment.refund').waitFor();
     await lane('inventory.release').waitFor();
     expect(await page.locator('.order-panel .reason').textContent()).to.equal('compensated by operator');
-    const ledger = await system.participants.request('payment', 'GET', `/payments?orderId=${orderId}`);
+    const ledger = await system.services.request('payment', 'GET', `/payments?orderId=${orderId}`);
     const kinds = (ledger.body as { items: { kind: string }[] }).items.map((p) => p.kind).sort();
     expect(kinds).to.deep.equal(['charge', 'refund']);
     await browser.screenshot(page, 'compensated-saga');
@@ -153,12 +153,12 @@ describe('timeline viewer in Chromium, against the running system', function () 
 
   /** An order whose charge the payment service fails for good: its payment.charge lands in the DLQ. */
   const deadLetteredCharge = async () => {
-    const failing = await system.participants.request('payment', 'PUT', '/faults', { mode: 'error', rate: 1 });
+    const failing = await system.services.request('payment', 'PUT', '/faults', { mode: 'error', rate: 1 });
     expect(failing.status).to.equal(200);
     const { sagaId, orderId } = await placeOrder('tok_visa');
     const deadLetter = await eventually(
       async () => {
-        const res = await system.orchestrator.request(
+        const res = await system.services.request(
           'orchestrator',
           'GET',
           '/dlq?queue=payment.commands.dlq',
@@ -173,7 +173,7 @@ describe('timeline viewer in Chromium, against the running system', function () 
       },
       { timeoutMs: SLOW, intervalMs: 200 },
     );
-    await system.participants.request('payment', 'PUT', '/faults', { mode: 'none' });
+    await system.services.request('payment', 'PUT', '/faults', { mode: 'none' });
     return { sagaId, orderId, deadLetter };
   };
 
@@ -203,7 +203,7 @@ describe('timeline viewer in Chromium, against the running system', function () 
     await page.goto(`${system.url}/ui/sagas/${sagaId}`);
     await sagaStatus('COMPLETED');
     await page.locator('.entry[data-kind="ops.action"]').getByText('payload.customerId').waitFor();
-    const ledger = await system.participants.request('payment', 'GET', `/payments?orderId=${orderId}`);
+    const ledger = await system.services.request('payment', 'GET', `/payments?orderId=${orderId}`);
     const charges = (ledger.body as { items: { kind: string }[] }).items.filter((p) => p.kind === 'charge');
     expect(charges).to.have.length(1);
     await browser.screenshot(page, 'dlq-replayed-saga');
@@ -233,7 +233,7 @@ describe('timeline viewer in Chromium, against the running system', function () 
   it('says so clearly when the orchestrator cannot be reached', async () => {
     await page.goto(`${system.url}/ui/`);
     await page.locator('.stream-live').waitFor({ timeout: SLOW });
-    await system.orchestrator.kill('orchestrator');
+    await system.services.kill('orchestrator');
     await page.getByRole('alert').getByText('Cannot reach the orchestrator').waitFor({ timeout: SLOW });
     await browser.screenshot(page, 'unreachable');
     // Failed requests to a stopped server are what this test is about.
