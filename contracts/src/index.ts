@@ -73,3 +73,4 @@ export {
   type LogLevel,
 } from './config.js';
 export { parseStoreUrl, STORE_KINDS, STORE_SCHEMES, type StoreKind, type StoreLocation } from './store-url.js';
+export { Batcher, type BatcherOptions } from './batcher.js';
