@@ -5,6 +5,7 @@ import { SagaflowError, toErrorInfo } from '../errors.js';
 import type { ErrorInfo } from '../schemas/common.js';
 import type { Message } from '../messages.js';
 import { assertValidMessage, decodeMessage, routeOf } from './envelope.js';
+import { ChannelAcks } from './channel-acks.js';
 import { ack, type HandlerResult, type MessageHandler } from './handler-result.js';
 import { HEADERS, type DeadLetterReason } from '../headers.js';
 import { declareTopology, retryQueueOf, validateTopology, type Topology, type WorkQueue } from '../topology.js';
@@ -313,6 +314,7 @@ function publishError(error: unknown): SagaflowError {
 class QueueConsumer {
   private wrapper?: ChannelWrapper;
   private channel?: Channel;
+  private acks?: ChannelAcks;
   private consumerTag?: string;
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
@@ -330,13 +332,17 @@ class QueueConsumer {
   async start(): Promise<void> {
     this.wrapper = this.bus.createConsumerChannel(async (channel) => {
       if (this.stopping) return;
+      const acks = new ChannelAcks(channel);
       this.channel = channel;
+      this.acks = acks;
       channel.on('close', () => {
-        if (this.channel === channel) this.channel = undefined;
+        acks.close();
+        if (this.channel === channel) this.channel = this.acks = undefined;
       });
       await channel.prefetch(this.prefetch);
       const { consumerTag } = await channel.consume(this.spec.name, (raw) => {
         if (!raw) return; // the broker cancelled the consumer; the setup runs again on reconnect
+        acks.received(raw.fields.deliveryTag);
         if (this.stopping) {
           // Arrived before the cancel took effect: hand it back untouched for another consumer.
           this.settle(channel, raw, 'requeue');
@@ -367,6 +373,7 @@ class QueueConsumer {
           error: error.message,
         }),
       );
+      this.acks?.flush();
       await this.wrapper?.close().catch(() => undefined);
     })();
     return this.stopped;
@@ -427,8 +434,8 @@ class QueueConsumer {
       return;
     }
     try {
-      if (how === 'ack') channel.ack(raw);
-      else channel.nack(raw, false, true);
+      if (how === 'ack') this.acks!.ack(raw.fields.deliveryTag);
+      else this.acks!.requeue(raw);
     } catch (error) {
       this.log.debug('ack on a closed channel dropped', { queue: this.spec.name, error: (error as Error).message });
     }

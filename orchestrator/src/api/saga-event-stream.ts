@@ -6,6 +6,8 @@ interface Client {
   res: Response;
   sagaId?: string;
   orderId?: string;
+  /** Writes are held until the current turn of the event loop ends. */
+  corked?: boolean;
 }
 
 /**
@@ -97,6 +99,15 @@ export class SagaEventStream {
     for (const client of this.clients) {
       if (client.sagaId && client.sagaId !== change.sagaId) continue;
       if (client.orderId && client.orderId !== change.orderId) continue;
+      if (!client.corked) {
+        // Events of one turn of the event loop leave in one write (one system call), not one each.
+        client.corked = true;
+        client.res.cork();
+        setImmediate(() => {
+          client.corked = false;
+          client.res.uncork();
+        });
+      }
       if (!client.res.write(frame)) this.log.debug('slow event stream client', { clients: this.clients.size });
     }
   }

@@ -7,14 +7,11 @@ export interface OutboxRelayOptions {
   /** Entries younger than this are assumed to be in the hands of the process that wrote them. */
   graceMs?: number;
   batchSize?: number;
-  /** Sent entries are kept this long (to look into what went out), then deleted. */
-  retentionMs?: number;
-  purgeIntervalMs?: number;
 }
 
 /**
- * Publishes outbox entries after their commit and marks them sent once the broker confirmed.
- * Marks are written in batches; entries whose publish failed are picked up again by the sweep,
+ * Publishes outbox entries after their commit and removes them once the broker confirmed.
+ * Removals are written in batches; entries whose publish failed are picked up again by the sweep,
  * and so are those of a process that died before publishing (at-least-once; consumers dedupe).
  */
 export class OutboxRelay {
@@ -23,13 +20,10 @@ export class OutboxRelay {
   private confirmed: string[] = [];
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private purgeTimer: NodeJS.Timeout | null = null;
   private sweeping = false;
   private readonly sweepIntervalMs: number;
   private readonly graceMs: number;
   private readonly batchSize: number;
-  private readonly retentionMs: number;
-  private readonly purgeIntervalMs: number;
 
   constructor(
     private readonly store: SagaStore,
@@ -40,8 +34,6 @@ export class OutboxRelay {
     this.sweepIntervalMs = options.sweepIntervalMs ?? 1_000;
     this.graceMs = options.graceMs ?? 3_000;
     this.batchSize = options.batchSize ?? 500;
-    this.retentionMs = options.retentionMs ?? 3_600_000;
-    this.purgeIntervalMs = options.purgeIntervalMs ?? 60_000;
   }
 
   /** Publishes everything left unsent (at start-up), then keeps sweeping in the background. */
@@ -49,15 +41,12 @@ export class OutboxRelay {
     await this.sweep(new Date(Date.now() + 1));
     this.timer = setInterval(() => void this.sweep(new Date(Date.now() - this.graceMs)), this.sweepIntervalMs);
     this.timer.unref();
-    this.purgeTimer = setInterval(() => void this.purge(), this.purgeIntervalMs);
-    this.purgeTimer.unref();
   }
 
   /** Stops sweeping, waits for publishes under way and writes their marks. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    if (this.purgeTimer) clearInterval(this.purgeTimer);
-    this.timer = this.purgeTimer = null;
+    this.timer = null;
     await Promise.allSettled([...this.publishing]);
     await this.flush();
   }
@@ -130,21 +119,5 @@ export class OutboxRelay {
     } finally {
       this.sweeping = false;
     }
-  }
-
-  /** Deletes sent entries past their retention, a batch at a time, so the outbox does not grow without end. */
-  async purge(): Promise<number> {
-    let purged = 0;
-    try {
-      for (;;) {
-        const n = await this.store.purgeSent(this.retentionMs, this.batchSize);
-        purged += n;
-        if (n < this.batchSize) break;
-      }
-    } catch (error) {
-      this.log.warn('outbox purge failed', { error: (error as Error).message });
-    }
-    if (purged) this.log.info('purged sent outbox entries', { count: purged });
-    return purged;
   }
 }

@@ -238,18 +238,8 @@ export class MongoSagaStore implements SagaStore {
 
   async markSent(messageIds: string[]): Promise<void> {
     if (messageIds.length === 0) return;
-    await this.models.outbox.updateMany({ _id: { $in: messageIds }, sentAt: null }, { $set: { sentAt: new Date() } });
-  }
-
-  async purgeSent(olderThanMs: number, limit: number): Promise<number> {
-    const cutoff = new Date(Date.now() - olderThanMs);
-    const ids = await this.models.outbox
-      .find({ sentAt: { $ne: null, $lt: cutoff } }, { _id: 1 })
-      .limit(limit)
-      .lean<{ _id: string }[]>();
-    if (ids.length === 0) return 0;
-    const result = await this.models.outbox.deleteMany({ _id: { $in: ids.map((d) => d._id) } });
-    return result.deletedCount;
+    // A sent entry leaves the outbox at once (one write, not an update now and a delete later).
+    await this.models.outbox.deleteMany({ _id: { $in: messageIds } });
   }
 
   async countUnsent(): Promise<number> {

@@ -1,4 +1,4 @@
-import { parseStoreUrl } from '@sagaflow/contracts';
+import { Batcher, parseStoreUrl } from '@sagaflow/contracts';
 import { SagaflowError, type SagaStatus } from '@sagaflow/contracts';
 import { type Logger } from '@sagaflow/contracts/messaging';
 import { createHash } from 'node:crypto';
@@ -23,9 +23,20 @@ import { columnOf, ORDER_FIELD_NAMES, ORDER_FIELDS, type FieldKind, type OrderFi
 export interface PostgresSagaStoreOptions {
   /** Pool size; default 10. */
   maxConnections?: number;
+  /** Commits (or new orders) of different sagas written by one statement at most; default 100. */
+  commitBatchSize?: number;
+  /** Such statements under way at once at most; default 3. */
+  commitConcurrency?: number;
 }
 
 type Row = Record<string, unknown>;
+
+/** What `createOrder` inserts together. */
+interface NewOrder {
+  order: OrderRecord;
+  saga: SagaRecord;
+  outbox: OutboxEntry[];
+}
 
 const ORDER_COLUMNS = ORDER_FIELD_NAMES.map(columnOf);
 
@@ -89,6 +100,10 @@ export class PostgresSagaStore implements SagaStore {
   private readonly sagas: string;
   private readonly outbox: string;
   private closed = false;
+  private readonly commits: Batcher<SagaCommit, boolean>;
+  private readonly creations: Batcher<NewOrder, boolean>;
+  private commitStatement?: string;
+  private createStatement?: string;
 
   constructor(
     url: string,
@@ -104,6 +119,9 @@ export class PostgresSagaStore implements SagaStore {
     this.pool = new pg.Pool({ connectionString: location.url, max: options.maxConnections ?? 10 });
     // An idle client losing its server emits on the pool; without a listener that would end the process.
     this.pool.on('error', (error) => this.logger.warn('postgres idle client error', { error: error.message }));
+    const batching = { maxSize: options.commitBatchSize ?? 100, maxConcurrent: options.commitConcurrency ?? 3 };
+    this.commits = new Batcher((commits) => this.commitMany(commits), batching);
+    this.creations = new Batcher((creations) => this.createMany(creations), batching);
   }
 
   async init(): Promise<void> {
@@ -171,7 +189,6 @@ export class PostgresSagaStore implements SagaStore {
         sent_at timestamptz
       );
       CREATE INDEX IF NOT EXISTS outbox_unsent ON ${this.outbox} (created_at, seq) WHERE sent_at IS NULL;
-      CREATE INDEX IF NOT EXISTS outbox_sent ON ${this.outbox} (sent_at) WHERE sent_at IS NOT NULL;
     `;
   }
 
@@ -190,7 +207,66 @@ export class PostgresSagaStore implements SagaStore {
     return this.pool.query<R>({ name: statementName(sql), text: sql, values: params });
   }
 
+  /**
+   * Orders placed at the same time are inserted by one statement (group commit). One whose
+   * idempotency key is taken (before, or by another order of the same batch) is settled on its own.
+   */
   async createOrder(order: OrderRecord, saga: SagaRecord, outbox: OutboxEntry[]): Promise<CreateOrderResult> {
+    if (await this.creations.submit({ order, saga, outbox })) return { created: true };
+    return this.createOrderAlone(order, saga, outbox);
+  }
+
+  private async createMany(creations: NewOrder[]): Promise<boolean[]> {
+    const rows = creations.map(({ order, saga, outbox }, n) => ({
+      n,
+      ...Object.fromEntries(ORDER_FIELD_NAMES.map((field) => [columnOf(field), order[field]])),
+      saga: {
+        saga_id: saga.sagaId,
+        type: saga.type,
+        definition_version: saga.definitionVersion,
+        order_id: saga.orderId,
+        status: saga.status,
+        state: saga.state,
+        version: saga.version,
+        awaiting_command_id: saga.awaitingCommandId,
+        deadline_at: saga.deadlineAt,
+        created_at: saga.createdAt,
+        updated_at: saga.updatedAt,
+        snapshot: saga.snapshot,
+        timeline: saga.timeline,
+      },
+      outbox: outbox.length > 0 ? outbox.map(outboxRow) : null,
+    }));
+    const result = await this.query<{ n: number }>(this.createSql, [JSON.stringify(rows)]);
+    const created = new Set(result.rows.map((row) => row.n));
+    return creations.map((_, n) => created.has(n));
+  }
+
+  /** One statement for a batch of new orders with their sagas and first commands. */
+  private get createSql(): string {
+    const orderColumns = ORDER_FIELD_NAMES.map((field) => `${columnOf(field)} ${SQL_TYPES[ORDER_FIELDS[field].kind]}`);
+    return (this.createStatement ??= `
+      WITH i AS (
+        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(n integer, ${orderColumns.join(', ')}, saga jsonb, outbox jsonb)
+      ), o AS (
+        INSERT INTO ${this.orders} (${ORDER_COLUMNS.join(', ')}) SELECT ${ORDER_COLUMNS.join(', ')} FROM i
+        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+        RETURNING order_id
+      ), done AS (
+        SELECT i.n, i.saga, i.outbox FROM i JOIN o ON o.order_id = i.order_id
+      ), s AS (
+        INSERT INTO ${this.sagas} (${SAGA_COLUMNS.join(', ')})
+        SELECT ${SAGA_COLUMNS.map((column) => `r.${column}`).join(', ')}
+        FROM done CROSS JOIN jsonb_populate_record(NULL::${this.sagas}, done.saga) AS r
+      )${this.outboxInsert('done', 'done.outbox')}
+      SELECT n FROM done`);
+  }
+
+  private async createOrderAlone(
+    order: OrderRecord,
+    saga: SagaRecord,
+    outbox: OutboxEntry[],
+  ): Promise<CreateOrderResult> {
     const params: unknown[] = [];
     const orderValues = this.orderValues(order, params);
     const sql = `
@@ -201,7 +277,7 @@ export class PostgresSagaStore implements SagaStore {
       ), s AS (
         INSERT INTO ${this.sagas} (${SAGA_COLUMNS.join(', ')}) SELECT ${this.sagaValues(saga, params)} FROM o
         RETURNING saga_id
-      )${this.outboxInsert('s', outbox, params)}
+      )${this.outboxInsertOf('s', outbox, params)}
       SELECT count(*)::int AS n FROM o`;
     // A second pass only if the key's holder vanished between our insert giving way and our read.
     for (let attempt = 1; ; attempt++) {
@@ -228,52 +304,65 @@ export class PostgresSagaStore implements SagaStore {
       ), s AS (
         INSERT INTO ${this.sagas} (${SAGA_COLUMNS.join(', ')}) SELECT ${this.sagaValues(saga, params)} FROM o
         RETURNING saga_id
-      )${this.outboxInsert('s', outbox, params)}
+      )${this.outboxInsertOf('s', outbox, params)}
       SELECT count(*)::int AS n FROM o`;
     const result = await this.query<{ n: number }>(sql, params);
     if (result.rows[0]!.n === 1) return { started: true };
     return cancellationRefusal(await this.getOrder(orderId));
   }
 
-  async commitSaga(commit: SagaCommit): Promise<boolean> {
-    const { saga, expectedVersion } = commit;
+  /**
+   * Commits of sagas handled at the same time share one statement (group commit): each row is
+   * version-checked on its own, so one saga's conflict leaves the others' writes in place.
+   */
+  commitSaga(commit: SagaCommit): Promise<boolean> {
     assertCommitFollows(commit);
-    const params: unknown[] = [
-      saga.sagaId,
-      expectedVersion,
-      saga.version,
-      saga.status,
-      saga.state,
-      JSON.stringify(saga.snapshot),
-      saga.awaitingCommandId,
-      saga.deadlineAt,
-      JSON.stringify(commit.newEntries),
-      saga.updatedAt,
-    ];
-    let sql = `
-      WITH s AS (
-        UPDATE ${this.sagas} SET version = $3, status = $4, state = $5, snapshot = $6::jsonb,
-          awaiting_command_id = $7, deadline_at = $8, timeline = timeline || $9::jsonb, updated_at = $10
-        WHERE saga_id = $1 AND version = $2
-        RETURNING order_id
-      )${this.outboxInsert('s', commit.outbox, params)}`;
-    const patch = Object.entries(commit.orderPatch ?? {}).filter(
-      ([key, value]) => value !== undefined && Object.hasOwn(ORDER_FIELDS, key),
-    );
-    if (patch.length > 0) {
-      const sets = patch.map(([key, value]) => {
-        const field = key as OrderFieldName;
-        params.push(toColumnValue(field, value));
-        return `${columnOf(field)} = $${params.length}${ORDER_FIELDS[field].kind === 'json' ? '::jsonb' : ''}`;
-      });
-      sql += `, p AS (
-        UPDATE ${this.orders} AS o SET ${sets.join(', ')}, updated_at = $10 FROM s
-        WHERE o.order_id = s.order_id AND o.active_saga_id = $1
-      )`;
-    }
-    sql += ' SELECT count(*)::int AS n FROM s';
-    const result = await this.query<{ n: number }>(sql, params);
-    return result.rows[0]!.n === 1;
+    return this.commits.submit(commit);
+  }
+
+  private async commitMany(commits: SagaCommit[]): Promise<boolean[]> {
+    const rows = commits.map(({ saga, expectedVersion, newEntries, outbox, orderPatch }, n) => ({
+      n,
+      saga_id: saga.sagaId,
+      expected: expectedVersion,
+      version: saga.version,
+      status: saga.status,
+      state: saga.state,
+      snapshot: saga.snapshot,
+      awaiting_command_id: saga.awaitingCommandId,
+      deadline_at: saga.deadlineAt,
+      entries: newEntries,
+      updated_at: saga.updatedAt,
+      outbox: outbox.length > 0 ? outbox.map(outboxRow) : null,
+      patch: patchOf(orderPatch),
+    }));
+    const result = await this.query<{ n: number }>(this.commitSql, [JSON.stringify(rows)]);
+    // By position, not saga id: of two commits of one saga in a batch, only one can win its version.
+    const applied = new Set(result.rows.map((row) => row.n));
+    return commits.map((_, n) => applied.has(n));
+  }
+
+  /** One statement for a batch of commits: saga rows, their outbox entries, the orders they patch. */
+  private get commitSql(): string {
+    return (this.commitStatement ??= `
+      WITH i AS (
+        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(n integer, saga_id text, expected integer, version integer,
+          status text, state text, snapshot jsonb, awaiting_command_id text, deadline_at timestamptz,
+          entries jsonb, updated_at timestamptz, outbox jsonb, patch jsonb)
+      ), s AS (
+        UPDATE ${this.sagas} AS t SET version = i.version, status = i.status, state = i.state,
+          snapshot = i.snapshot, awaiting_command_id = i.awaiting_command_id, deadline_at = i.deadline_at,
+          timeline = t.timeline || i.entries, updated_at = i.updated_at
+        FROM i WHERE t.saga_id = i.saga_id AND t.version = i.expected
+        RETURNING i.n, t.saga_id, t.order_id
+      ), done AS (
+        SELECT s.saga_id, s.order_id, i.outbox, i.patch, i.updated_at FROM s JOIN i ON i.n = s.n
+      )${this.outboxInsert('done', 'done.outbox')}, p AS (
+        UPDATE ${this.orders} AS o SET ${PATCHABLE_FIELDS.map(patchAssignment).join(', ')},
+          updated_at = done.updated_at
+        FROM done WHERE done.patch IS NOT NULL AND o.order_id = done.order_id AND o.active_saga_id = done.saga_id
+      )
+      SELECT n FROM s`);
   }
 
   async getSaga(sagaId: string): Promise<SagaRecord | null> {
@@ -374,22 +463,10 @@ export class PostgresSagaStore implements SagaStore {
     }));
   }
 
+  /** A sent entry leaves the outbox at once: one row deleted, rather than updated now and deleted later. */
   async markSent(messageIds: string[]): Promise<void> {
     if (messageIds.length === 0) return;
-    await this.query(
-      `UPDATE ${this.outbox} SET sent_at = now() WHERE message_id = ANY($1::text[]) AND sent_at IS NULL`,
-      [messageIds],
-    );
-  }
-
-  async purgeSent(olderThanMs: number, limit: number): Promise<number> {
-    const result = await this.query(
-      `DELETE FROM ${this.outbox} WHERE message_id IN (
-         SELECT message_id FROM ${this.outbox}
-         WHERE sent_at IS NOT NULL AND sent_at < now() - $1 * interval '1 millisecond' LIMIT $2)`,
-      [olderThanMs, limit],
-    );
-    return result.rowCount ?? 0;
+    await this.query(`DELETE FROM ${this.outbox} WHERE message_id = ANY($1::text[])`, [messageIds]);
   }
 
   async countUnsent(): Promise<number> {
@@ -443,30 +520,61 @@ export class PostgresSagaStore implements SagaStore {
    * A CTE that inserts the entries once the CTE `after` yielded a row. An entry whose id is already in the
    * outbox is queued again: putting a message in the outbox means "make sure it is published".
    */
-  private outboxInsert(after: string, outbox: OutboxEntry[], params: unknown[]): string {
+  private outboxInsertOf(after: string, outbox: OutboxEntry[], params: unknown[]): string {
     if (outbox.length === 0) return '';
-    params.push(
-      JSON.stringify(
-        outbox.map((entry) => ({
-          message_id: entry.messageId,
-          saga_id: entry.sagaId,
-          exchange: entry.exchange,
-          routing_key: entry.routingKey,
-          message: entry.message,
-          created_at: entry.createdAt.toISOString(),
-        })),
-      ),
-    );
+    params.push(JSON.stringify(outbox.map(outboxRow)));
+    return this.outboxInsert(after, `$${params.length}::jsonb`);
+  }
+
+  /** The outbox insert of the entries `entries` (a JSON array) holds, for each row of the CTE `after`. */
+  private outboxInsert(after: string, entries: string): string {
     return `, ob AS (
         INSERT INTO ${this.outbox} (message_id, saga_id, exchange, routing_key, message, created_at)
         SELECT x.message_id, x.saga_id, x.exchange, x.routing_key, x.message, x.created_at
-        FROM ${after} CROSS JOIN jsonb_to_recordset($${params.length}::jsonb)
+        FROM ${after} CROSS JOIN jsonb_to_recordset(${entries})
           AS x(message_id text, saga_id text, exchange text, routing_key text, message jsonb, created_at timestamptz)
         ON CONFLICT (message_id) DO UPDATE SET saga_id = EXCLUDED.saga_id, exchange = EXCLUDED.exchange,
           routing_key = EXCLUDED.routing_key, message = EXCLUDED.message, created_at = EXCLUDED.created_at,
           sent_at = NULL
       )`;
   }
+}
+
+/** An outbox entry as a row of the outbox table, for `jsonb_to_recordset`. */
+const outboxRow = (entry: OutboxEntry) => ({
+  message_id: entry.messageId,
+  saga_id: entry.sagaId,
+  exchange: entry.exchange,
+  routing_key: entry.routingKey,
+  message: entry.message,
+  created_at: entry.createdAt.toISOString(),
+});
+
+/** Order fields a commit may change; `updatedAt` is set by every commit that changes the order. */
+const PATCHABLE_FIELDS = ORDER_FIELD_NAMES.filter((field) => field !== 'orderId' && field !== 'updatedAt');
+
+/** A patch as JSON keyed by field name: only fields it sets (null included), or null when it sets none. */
+function patchOf(patch: SagaCommit['orderPatch']): Record<string, unknown> | null {
+  const entries = Object.entries(patch ?? {}).filter(
+    ([key, value]) => value !== undefined && Object.hasOwn(ORDER_FIELDS, key) && key !== 'orderId',
+  );
+  return entries.length > 0 ? Object.fromEntries(entries) : null;
+}
+
+/** `column = the patch's value when it has the field, else the column as it is`. */
+function patchAssignment(field: OrderFieldName): string {
+  const column = columnOf(field);
+  const { kind, nullable } = ORDER_FIELDS[field];
+  const key = `'${field}'`;
+  const value =
+    kind === 'json'
+      ? nullable
+        ? `NULLIF(done.patch->${key}, 'null'::jsonb)`
+        : `done.patch->${key}`
+      : kind === 'text'
+        ? `done.patch->>${key}`
+        : `(done.patch->>${key})::${SQL_TYPES[kind]}`;
+  return `${column} = CASE WHEN done.patch ? ${key} THEN ${value} ELSE o.${column} END`;
 }
 
 /** WHERE clause for a newest-first page: equality filters plus "after the cursor's key". */

@@ -160,10 +160,8 @@ export interface SagaStore {
 
   /** Outbox entries not yet marked sent and created at or before `createdBefore`, oldest first. */
   unsentOutbox(createdBefore: Date, limit: number): Promise<OutboxEntry[]>;
-  /** Marks entries sent (published and confirmed); unknown ids are ignored. */
+  /** Removes entries that were sent (published and confirmed) from the outbox; unknown ids are ignored. */
   markSent(messageIds: string[]): Promise<void>;
   countUnsent(): Promise<number>;
-  /** Deletes up to `limit` entries sent more than `olderThanMs` ago; returns how many went. */
-  purgeSent(olderThanMs: number, limit: number): Promise<number>;
   countSagasByStatus(): Promise<Partial<Record<SagaStatus, number>>>;
 }
