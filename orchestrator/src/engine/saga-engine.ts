@@ -7,6 +7,7 @@ import type { OrderRecord, SagaCommit, SagaRecord, SagaStore } from '../store/sa
 import { canonicalJson } from './canonical-json.js';
 import { systemClock, type Clock } from './clock.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { RunningSaga } from './running-saga.js';
 import { SagaCache } from './saga-cache.js';
 import type { OutboxRelay } from './outbox-relay.js';
 import type { SagaObserver } from './saga-observer.js';
@@ -111,10 +112,11 @@ export class SagaEngine {
     };
     const result = await store.createOrder(order, commit.saga, commit.outbox);
     if (!result.created) {
+      commit.machine.stop();
       const existing = result.existing;
       return { outcome: existing.requestHash === requestHash ? 'replayed' : 'key_reused', order: existing };
     }
-    this.cache.set(commit.saga);
+    this.cache.set(commit.saga, commit.machine);
     this.committed(commit, null);
     return { outcome: 'created', order };
   }
@@ -138,11 +140,12 @@ export class SagaEngine {
     const commit = this.begin('cancellation', sagaId, orderId, input, traceparent);
     const result = await store.startCancellation(orderId, commit.saga, commit.outbox);
     if (!result.started) {
+      commit.machine.stop();
       if (result.reason === 'not_found' || !result.order) return { outcome: 'not_found' };
       if (result.reason === 'already_cancelling') return { outcome: 'already_cancelling', order: result.order };
       return { outcome: 'not_confirmed', order: result.order };
     }
-    this.cache.set(commit.saga);
+    this.cache.set(commit.saga, commit.machine);
     this.committed(commit, null);
     return { outcome: 'started', order: (await store.getOrder(orderId)) ?? order };
   }
@@ -166,15 +169,23 @@ export class SagaEngine {
     return this.dispatch(sagaId, { type: action });
   }
 
-  private begin(type: SagaType, sagaId: string, orderId: string, input: unknown, traceparent?: string): SagaCommit {
+  /** A new saga's first commit, and its machine, which the cache keeps once that commit is written. */
+  private begin(
+    type: SagaType,
+    sagaId: string,
+    orderId: string,
+    input: unknown,
+    traceparent?: string,
+  ): SagaCommit & { machine: RunningSaga } {
     const definitionVersion = this.options.startVersions?.[type] ?? latestVersion(type);
-    return startSaga(
-      definitionFor(type, definitionVersion),
+    const machine = new RunningSaga(definitionFor(type, definitionVersion), { input });
+    const commit = startSaga(
+      machine,
       { sagaId, type, definitionVersion, orderId },
-      input,
       this.settings,
       traceparent ?? newTraceparent(),
     );
+    return { ...commit, machine };
   }
 
   /**
@@ -186,7 +197,11 @@ export class SagaEngine {
     detail: Record<string, unknown>,
     step?: string | null,
   ): Promise<DispatchResult> {
-    return this.transact(sagaId, (saga) => annotateSaga(saga, detail, this.settings, step ?? undefined));
+    return this.transact(sagaId, (saga, machine) => {
+      const commit = annotateSaga(saga, detail, this.settings, step ?? undefined);
+      // The machine's state does not change: the one running at this version serves the next.
+      return { commit, machine };
+    });
   }
 
   private dispatch(
@@ -194,31 +209,62 @@ export class SagaEngine {
     event: SagaEvent,
     applies: (saga: SagaRecord) => boolean = () => true,
   ): Promise<DispatchResult> {
-    return this.transact(sagaId, (saga) =>
-      applies(saga) ? applyEvent(definitionFor(saga.type, saga.definitionVersion), saga, event, this.settings) : null,
-    );
+    return this.transact(sagaId, (saga, running) => {
+      if (!applies(saga)) return null;
+      const machine =
+        running ?? new RunningSaga(definitionFor(saga.type, saga.definitionVersion), { snapshot: saga.snapshot });
+      const commit = applyEvent(machine, saga, event, this.settings);
+      if (commit) return { commit, machine };
+      // Refused: a machine of the cache stays as it was; a fresh one is not needed any more.
+      if (!running) machine.stop();
+      return null;
+    });
   }
 
-  /** Commits what `change` makes of the saga, version-checked, retrying on fresh state after a conflict. */
-  private transact(sagaId: string, change: (saga: SagaRecord) => SagaCommit | null): Promise<DispatchResult> {
+  /**
+   * Commits what `change` makes of the saga, version-checked, retrying on fresh state after a conflict.
+   * `change` gets the saga's running machine when the cache has it at that version, and hands back the
+   * machine to keep with the commit.
+   */
+  private transact(
+    sagaId: string,
+    change: (saga: SagaRecord, machine?: RunningSaga) => { commit: SagaCommit; machine?: RunningSaga } | null,
+  ): Promise<DispatchResult> {
     return this.locks.run(sagaId, async () => {
       let fresh = false;
       for (let attempt = 1; ; attempt++) {
         const cached = fresh ? undefined : this.cache.get(sagaId);
-        const saga = cached ?? (await this.options.store.getSaga(sagaId));
+        const saga = cached?.saga ?? (await this.options.store.getSaga(sagaId));
         fresh = true;
         if (!saga) return { outcome: 'not_found' };
-        const commit = change(saga);
-        if (!commit) {
+        let changed: ReturnType<typeof change>;
+        try {
+          changed = change(saga, cached?.machine);
+        } catch (error) {
+          this.cache.delete(sagaId); // its machine may be half-way through the failed step
+          throw error;
+        }
+        if (!changed) {
           // A cached saga may be behind another orchestrator's write: judge refusals on fresh state.
           if (cached) continue;
           return { outcome: 'unchanged', saga };
         }
-        if (await this.options.store.commitSaga(commit)) {
-          this.cache.set(commit.saga);
+        const { commit, machine } = changed;
+        let written: boolean;
+        try {
+          written = await this.options.store.commitSaga(commit);
+        } catch (error) {
+          if (machine !== cached?.machine) machine?.stop();
+          this.cache.delete(sagaId);
+          throw error;
+        }
+        if (written) {
+          this.cache.set(commit.saga, machine);
           this.committed(commit, saga);
           return { outcome: 'applied', saga: commit.saga };
         }
+        // The machine ran ahead of what the store holds: it goes, and the next attempt restores one.
+        if (machine !== cached?.machine) machine?.stop();
         this.cache.delete(sagaId);
         if (attempt >= MAX_CONFLICT_RETRIES) throw new Error(`saga ${sagaId}: ${attempt} version conflicts in a row`);
         this.options.log.debug('version conflict; retrying on fresh state', { sagaId, attempt });

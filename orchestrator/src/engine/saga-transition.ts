@@ -1,4 +1,3 @@
-import { createActor, type AnyStateMachine } from 'xstate';
 import {
   EXCHANGES,
   sagaEventKey,
@@ -12,6 +11,7 @@ import { sagaStatusOf, stateNameOf } from '../sagas/index.js';
 import type { SagaCommandEmitted, SagaContextBase, SagaEvent } from '../sagas/saga-protocol.js';
 import { sagaSpanId, sagaTraceOf, stepSpanId, traceparentOf } from '../tracing/saga-trace.js';
 import type { OrderPatch, OutboxEntry, SagaCommit, SagaRecord } from '../store/saga-store.js';
+import type { RunningSaga, StepResult } from './running-saga.js';
 
 /**
  * The pure half of the engine: given a saga record and an event, what the saga becomes, which
@@ -23,37 +23,6 @@ export interface TransitionSettings {
 }
 
 type NewEntry = Omit<TimelineEntry, 'seq' | 'at'>;
-
-interface Run {
-  snapshot: ReturnType<ReturnType<typeof createActor>['getPersistedSnapshot']>;
-  emitted: SagaCommandEmitted[];
-}
-
-function runActor(
-  machine: AnyStateMachine,
-  options: { snapshot?: unknown; input?: unknown },
-  event?: SagaEvent,
-): Run | null {
-  const actor = createActor(machine, options as never);
-  const emitted: SagaCommandEmitted[] = [];
-  let failure: unknown;
-  actor.on('command', (e) => emitted.push(e as unknown as SagaCommandEmitted));
-  actor.subscribe({ error: (error) => (failure = error) });
-  actor.start();
-  if (event) {
-    if (!actor.getSnapshot().can(event)) {
-      actor.stop();
-      return null;
-    }
-    actor.send(event);
-  }
-  const snapshot = actor.getPersistedSnapshot();
-  actor.stop();
-  if (failure !== undefined || (snapshot as { status?: string }).status === 'error') {
-    throw new Error(`saga machine failed: ${String((failure as Error)?.message ?? failure ?? 'error state')}`);
-  }
-  return { snapshot, emitted };
-}
 
 function eventEntry(event: SagaEvent, record: SagaRecord | null): NewEntry | null {
   const step = record ? ((record.snapshot as { context?: SagaContextBase }).context?.awaiting?.step ?? null) : null;
@@ -166,7 +135,7 @@ function orderPatchOf(saga: SagaRecord, context: SagaContextBase): OrderPatch {
 function build(
   previous: SagaRecord | null,
   base: Pick<SagaRecord, 'sagaId' | 'type' | 'definitionVersion' | 'orderId' | 'createdAt'>,
-  run: Run,
+  run: StepResult,
   leading: NewEntry[],
   settings: TransitionSettings,
 ): SagaCommit {
@@ -209,15 +178,14 @@ function build(
   };
 }
 
-/** A new saga: the machine started on its input, with its first commands, in the caller's trace. */
+/** A new saga: what its machine, just started on its input, produced: its first commands, in the caller's trace. */
 export function startSaga(
-  machine: AnyStateMachine,
+  machine: RunningSaga,
   base: { sagaId: string; type: SagaType; definitionVersion: number; orderId: string },
-  input: unknown,
   settings: TransitionSettings,
   traceparent: string,
 ): SagaCommit {
-  const run = runActor(machine, { input })!;
+  const run = machine.step()!;
   const started: NewEntry = {
     kind: 'saga.started',
     step: null,
@@ -226,14 +194,14 @@ export function startSaga(
   return build(null, { ...base, createdAt: settings.now }, run, [started], settings);
 }
 
-/** Applies one event; null when the saga does not accept it (a duplicate or stale reply, a refused action). */
+/** Applies one event to the saga's machine (running at `record`'s version); null when the saga does not accept it (a duplicate or stale reply, a refused action). */
 export function applyEvent(
-  machine: AnyStateMachine,
+  machine: RunningSaga,
   record: SagaRecord,
   event: SagaEvent,
   settings: TransitionSettings,
 ): SagaCommit | null {
-  const run = runActor(machine, { snapshot: record.snapshot }, event);
+  const run = machine.step(event);
   if (!run) return null;
   const leading = eventEntry(event, record);
   return build(record, record, run, leading ? [leading] : [], settings);
@@ -249,6 +217,6 @@ export function annotateSaga(
   settings: TransitionSettings,
   step: string | null = (record.snapshot as { context?: SagaContextBase }).context?.awaiting?.step ?? null,
 ): SagaCommit {
-  const run: Run = { snapshot: record.snapshot as Run['snapshot'], emitted: [] };
+  const run: StepResult = { snapshot: record.snapshot as StepResult['snapshot'], emitted: [] };
   return build(record, record, run, [{ kind: 'ops.action', step, detail }], settings);
 }
