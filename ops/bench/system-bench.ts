@@ -13,6 +13,7 @@
  * shows up in it: compare figures within one run of the benchmark.
  */
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -130,6 +131,7 @@ function cpuPerOrder(before: Map<string, number>, after: Map<string, number>, co
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
+const say = (line: string) => process.stderr.write(`${line}\n`);
 
 // ---- commits and messages ---------------------------------------------------------------------
 
@@ -219,37 +221,60 @@ class Completions {
   }
 }
 
-/** Kept-alive connections: the client's own CPU per order counts against the same two cores. */
-const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+/**
+ * Kept-alive connections: the client's own CPU per order counts against the same two cores. Each
+ * round of orders gets a fresh agent, so that no socket the server closed while idle is reused.
+ */
+let agent = new Agent({ keepAlive: true, maxSockets: 512 });
 
 /** JSON over HTTP with node:http (much cheaper per request than fetch); throws on a status ≥ 400. */
-function send<T>(method: string, url: string, body?: unknown): Promise<T> {
+function send<T>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
+  const contentHeaders =
+    payload === undefined
+      ? {}
+      : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) };
   return new Promise<T>((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method,
-        agent,
-        headers:
-          payload === undefined
-            ? {}
-            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          if ((res.statusCode ?? 0) >= 400) reject(new Error(`${method} ${url}: ${res.statusCode} ${text}`));
-          else resolve((text ? JSON.parse(text) : undefined) as T);
-        });
-        res.on('error', reject);
-      },
-    );
+    const req = request(url, { method, agent, headers: { ...headers, ...contentHeaders } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        if ((res.statusCode ?? 0) >= 400)
+          reject(new HttpFailure(`${method} ${url}: ${res.statusCode} ${text}`, res.statusCode!));
+        else resolve((text ? JSON.parse(text) : undefined) as T);
+      });
+      res.on('error', reject);
+    });
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+class HttpFailure extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Places one order under an idempotency key, as a careful script would: a request lost with its
+ * connection (the server may drop kept-alive sockets under load) or answered 5xx is sent again, and
+ * the key makes sure that the order exists once.
+ */
+async function placeOrder(url: string, key: string, order: unknown): Promise<{ sagaId: string }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send<{ sagaId: string }>('POST', url, order, { 'idempotency-key': key });
+    } catch (error) {
+      const transient = !(error instanceof HttpFailure) || error.status >= 500;
+      if (!transient || attempt === 5) throw error;
+      say(`retrying order ${key}: ${(error as Error).message}`);
+    }
+  }
 }
 
 const skuOf = (i: number) => `BENCH-${String(i).padStart(4, '0')}`;
@@ -277,13 +302,16 @@ async function placeOrders(
   catalogue: number,
   mix: Mix,
 ): Promise<number[]> {
+  agent.destroy();
+  agent = new Agent({ keepAlive: true, maxSockets: 512 });
+  const round = randomUUID();
   const latencies: number[] = [];
   let next = 0;
   const worker = async () => {
     while (next < count) {
       const n = next++;
       const t0 = performance.now();
-      const { sagaId } = await send<{ sagaId: string }>('POST', `${orchestratorUrl}/orders`, {
+      const { sagaId } = await placeOrder(`${orchestratorUrl}/orders`, `${round}-${n}`, {
         customerId: `bench-${n}`,
         customerEmail: 'bench@example.com',
         currency: 'EUR',
@@ -328,6 +356,9 @@ async function runSystem(catalogue: number, mix: Mix, concurrency: number): Prom
       commitsPerOrder,
       messagesPerOrder,
     };
+  } catch (error) {
+    for (const service of SYSTEM_SERVICES) say(`--- ${service}, last lines:\n${system.output(service, 30)}`);
+    throw error;
   } finally {
     await cleanup();
   }
@@ -373,7 +404,6 @@ async function repeat(run: () => Promise<RunResult>): Promise<RunResult[]> {
   return results;
 }
 
-const say = (line: string) => process.stderr.write(`${line}\n`);
 const results: ScenarioResult[] = [];
 for (const concurrency of levels) {
   say(`null saga, C=${concurrency}`);

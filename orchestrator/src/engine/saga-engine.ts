@@ -71,12 +71,9 @@ export class SagaEngine {
     traceparent?: string,
   ): Promise<PlaceOrderResult> {
     const { store } = this.options;
+    // No read of the key first: the insert gives way to an order holding it and returns that order, so a
+    // keyed order costs what an unkeyed one does, and only a replay pays for the read.
     const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
-    if (idempotencyKey) {
-      const existing = await store.getOrderByIdempotencyKey(idempotencyKey);
-      if (existing)
-        return { outcome: existing.requestHash === requestHash ? 'replayed' : 'key_reused', order: existing };
-    }
     const orderId = `ord_${randomUUID()}`;
     const sagaId = `saga_${randomUUID()}`;
     const input: OrderSagaInput = {
