@@ -54,7 +54,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): OrchestratorCo
     stepMaxAttempts: read.int('STEP_MAX_ATTEMPTS', 3, { min: 1, max: 100 }),
     retryDelaysMs: read.intList('RETRY_DELAYS_MS', DEFAULT_RETRY_DELAYS_MS),
     rateLimitPerMinute: read.int('RATE_LIMIT_PER_MINUTE', 0),
-    prefetch: read.int('REPLY_PREFETCH', 64, { min: 1, max: 10_000 }),
+    prefetch: read.int('REPLY_PREFETCH', 256, { min: 1, max: 10_000 }),
     uiDir: read.optional('UI_DIR') ?? builtUiDir(),
     inventoryUrl: read.url('INVENTORY_URL', 'http://127.0.0.1:8081', ['http', 'https']),
     corsOrigins: read.origins('CORS_ORIGINS'),
