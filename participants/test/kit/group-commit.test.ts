@@ -42,7 +42,10 @@ describe('group commit of the commands delivered together (PostgreSQL)', () => {
     vhost = await createTestVhost('participants');
     schema = await createTestSchema('participants');
     db = await PgDatabase.open(schema.url, {
-      migrations: [INBOX_DDL, 'CREATE TABLE effects (id bigserial PRIMARY KEY, command_id text NOT NULL, order_id text NOT NULL)'],
+      migrations: [
+        INBOX_DDL,
+        'CREATE TABLE effects (id bigserial PRIMARY KEY, command_id text NOT NULL, order_id text NOT NULL)',
+      ],
     });
     bus = await MessageBus.connect({
       url: vhost.url,
