@@ -85,8 +85,11 @@ export class Participant {
   constructor(private readonly options: ParticipantOptions) {
     const group = options.inbox.groupCommit;
     if (group) {
+      // One batch at a time: the commands delivered while it runs form the next one. Two would share
+      // products and orders, wait on each other's locks and deadlock, each costing the whole batch.
       this.batcher = new Batcher((commands) => this.answerBatch(group, commands), {
         maxSize: options.prefetch ?? DEFAULT_PREFETCH,
+        maxConcurrent: 1,
       });
     }
   }
