@@ -75,7 +75,7 @@ async function commitCompletedOrder(store: InventoryStore, logger: Logger, messa
   if (message.type !== 'saga.changed') return;
   const event = message.payload as PayloadOf<'saga.changed'>;
   if (event.type !== 'order' || event.status !== 'COMPLETED') return;
-  if (await store.commit(event.orderId)) {
+  if ((await store.commit(event.orderId)) && logger.isDebugEnabled()) {
     logger.debug('reservation committed', { orderId: event.orderId, sagaId: event.sagaId });
   }
 }
