@@ -8,6 +8,7 @@ import {
   type LogLevel,
   type ParticipantName,
 } from '@sagaflow/contracts';
+import { DEFAULT_PREFETCH } from './kit/participant.js';
 import type { ParticipantConfig } from './kit/participant-service.js';
 import { PARTICIPANT_MODULES } from './participant-modules.js';
 
@@ -40,6 +41,7 @@ export function configFromEnv(service: string, env: NodeJS.ProcessEnv = process.
     storeUrl,
     port: read.int('PORT', defaultPortOf(name), { max: 65_535 }),
     retryDelaysMs: read.intList('RETRY_DELAYS_MS', DEFAULT_RETRY_DELAYS_MS),
+    prefetch: read.int('COMMAND_PREFETCH', DEFAULT_PREFETCH, { min: 1, max: 10_000 }),
     apiToken: read.optional('API_TOKEN'),
     otlpEndpoint:
       read.optional('OTEL_EXPORTER_OTLP_ENDPOINT') && read.url('OTEL_EXPORTER_OTLP_ENDPOINT', '', ['http', 'https']),

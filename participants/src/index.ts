@@ -1,6 +1,7 @@
 /**
  * @sagaflow/participants — the inventory, payment and notification services and the kit they share:
  * consume a command, run its effect once (effect, reply and inbox entry in one transaction), reply.
+ * On PostgreSQL the commands delivered together commit in one transaction (group commit, `kit/participant.ts`).
  * Each service exports `start…(config)` returning `{ port, stop() }`; `main.ts` runs one from the environment.
  */
 export { startInventory, crossedBelow, type InventoryConfig } from './inventory/inventory-service.js';
@@ -33,9 +34,11 @@ export { Participant, type CommandHandler, type CommandHandlers, type Participan
 export { FaultInjector, type FaultSettings } from './kit/faults.js';
 export { ParticipantMetrics } from './kit/metrics.js';
 export { createServiceApp, listen, validated, type HttpServer, type ServiceAppOptions } from './kit/http-app.js';
+export { afterCommit } from './kit/after-commit.js';
 export {
   RejectCommand,
   type Execution,
+  type GroupCommit,
   type InboxKey,
   type InboxReader,
   type ReplyOf,

@@ -1,8 +1,10 @@
 import { PutProductRequest, QUEUES, type Message, type PayloadOf } from '@sagaflow/contracts';
 import { createMessage, type Logger, type MessageBus } from '@sagaflow/contracts/messaging';
 import type { Express } from 'express';
+import { afterCommit } from '../kit/after-commit.js';
 import { validated } from '../kit/http-app.js';
 import { participantModule } from '../kit/participant-module.js';
+import { DEFAULT_PREFETCH } from '../kit/participant.js';
 import { startParticipantService, type ParticipantConfig, type ServiceHandle } from '../kit/participant-service.js';
 import { validator } from '@sagaflow/contracts';
 import { DEMO_CATALOGUE } from './demo-catalogue.js';
@@ -73,7 +75,7 @@ async function commitCompletedOrder(store: InventoryStore, logger: Logger, messa
   if (message.type !== 'saga.changed') return;
   const event = message.payload as PayloadOf<'saga.changed'>;
   if (event.type !== 'order' || event.status !== 'COMPLETED') return;
-  if (await store.commit(event.orderId)) {
+  if ((await store.commit(event.orderId)) && logger.isDebugEnabled()) {
     logger.debug('reservation committed', { orderId: event.orderId, sagaId: event.sagaId });
   }
 }
@@ -100,7 +102,8 @@ export async function startInventory(config: InventoryConfig): Promise<ServiceHa
             { commandId: command.commandId!, commandType: command.type },
             command.payload,
           );
-          await publishLowStock(bus, logger, execution.changes, config.lowStockThreshold);
+          // Published once the stock change has committed (in a group transaction, after its COMMIT).
+          await afterCommit(() => publishLowStock(bus, logger, execution.changes, config.lowStockThreshold));
           return execution;
         },
         'inventory.release': (command) =>
@@ -108,7 +111,7 @@ export async function startInventory(config: InventoryConfig): Promise<ServiceHa
       },
       startConsumers: async () => [
         await bus.consume(QUEUES.inventoryEvents, (message) => commitCompletedOrder(store, logger, message), {
-          prefetch: config.prefetch ?? 32,
+          prefetch: config.prefetch ?? DEFAULT_PREFETCH,
         }),
       ],
     }),

@@ -1,7 +1,15 @@
 import type pg from 'pg';
-import type { PricedLine, Product, PutProductRequest, ReleaseInventory, ReserveInventory } from '@sagaflow/contracts';
-import type { InboxKey, StoredReply } from '../kit/inbox.js';
+import {
+  Batcher,
+  type PricedLine,
+  type Product,
+  type PutProductRequest,
+  type ReleaseInventory,
+  type ReserveInventory,
+} from '@sagaflow/contracts';
+import type { GroupCommit, InboxKey, StoredReply } from '../kit/inbox.js';
 import { findPgReply, INBOX_DDL, PgDatabase, runOncePg, type PgWrite } from '../kit/pg-database.js';
+import { PgGroupCommit } from '../kit/pg-group-commit.js';
 import type { InventoryStore, ProductSeed, Reservation, ReserveExecution, StockChange } from './inventory-store.js';
 import {
   decideCommit,
@@ -76,7 +84,14 @@ const PRODUCT_COLUMNS = 'sku, name, price_cents, available, reserved';
  * order, so concurrent commands neither oversell nor deadlock.
  */
 export class PgInventoryStore implements InventoryStore {
-  private constructor(private readonly db: PgDatabase) {}
+  readonly groupCommit: GroupCommit;
+  private readonly commits = new Batcher<string, boolean>((orderIds) => this.commitGroup(orderIds), {
+    maxSize: 256,
+  });
+
+  private constructor(private readonly db: PgDatabase) {
+    this.groupCommit = new PgGroupCommit(db, SERVICE);
+  }
 
   static async open(url: string): Promise<PgInventoryStore> {
     return new PgInventoryStore(await PgDatabase.open(url, { migrations: DDL }));
@@ -157,17 +172,51 @@ export class PgInventoryStore implements InventoryStore {
   }
 
   /**
+   * Completed orders arrive together (one event each): they are committed in groups, one transaction
+   * for all that arrived meanwhile; a group that fails is committed again order by order.
+   */
+  commit(orderId: string): Promise<boolean> {
+    return this.commits.submit(orderId);
+  }
+
+  private async commitGroup(orderIds: string[]): Promise<boolean[]> {
+    if (orderIds.length === 1) return [await this.commitOne(orderIds[0]!)];
+    const committed = await this.db.transaction(async (client) => {
+      const { rows } = await client.query<ReservationRow>({
+        name: 'inventory-lock-reservations',
+        text: 'SELECT * FROM inventory_reservations WHERE order_id = ANY($1::text[]) ORDER BY order_id FOR UPDATE',
+        values: [[...new Set(orderIds)]],
+      });
+      const sales = rows.flatMap((row) => {
+        const write = decideCommit(toReservation(row));
+        return write ? [{ orderId: row.order_id, stock: write.stock }] : [];
+      });
+      if (sales.length === 0) return new Set<string>();
+      const stock = [...quantitiesBySku(sales.flatMap((s) => s.stock))].map(([sku, quantity]) => ({ sku, quantity }));
+      await runWrite(
+        client,
+        salesWriteOf(
+          sales.map((s) => s.orderId),
+          stock,
+        ),
+      );
+      return new Set(sales.map((s) => s.orderId));
+    });
+    // An order named twice in the group changed something once.
+    return orderIds.map((id, i) => committed.has(id) && orderIds.indexOf(id) === i);
+  }
+
+  /**
    * The reservation is read FOR UPDATE, so a concurrent commit or release waits and then reads the state
    * this one left: stock is sold once.
    */
-  async commit(orderId: string): Promise<boolean> {
+  private async commitOne(orderId: string): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.db.transaction(async (client) => {
           const write = decideCommit(await lockReservation(client, orderId));
           if (!write) return false;
-          const { name, ctes, values } = pgWriteOf(orderId, write);
-          await client.query({ name, text: `WITH ${ctes.join(',\n')}\nSELECT 1`, values });
+          await runWrite(client, pgWriteOf(orderId, write));
           return true;
         });
       } catch (error) {
@@ -229,17 +278,27 @@ function pgWriteOf(orderId: string, write: InventoryWrite): PgWrite {
         values: [orderId],
       };
     case 'commit':
-      return {
-        name: 'inventory-commit',
-        ctes: [
-          `stock AS (UPDATE inventory_products p SET reserved = p.reserved - n.q, updated_at = now()
-            FROM unnest($1::text[], $2::int[]) AS n(sku, q) WHERE p.sku = n.sku)`,
-          `sale AS (UPDATE inventory_reservations SET state = 'committed', updated_at = now() WHERE order_id = $3)`,
-        ],
-        values: [skus(write.stock), quantities(write.stock), orderId],
-      };
+      return salesWriteOf([orderId], write.stock);
   }
 }
+
+/** Completed orders' reservations turned into sales: `stock` holds each sku once (their sum). */
+function salesWriteOf(orderIds: string[], stock: StockMove[]): PgWrite {
+  return {
+    name: 'inventory-commit',
+    ctes: [
+      `stock AS (UPDATE inventory_products p SET reserved = p.reserved - n.q, updated_at = now()
+        FROM unnest($1::text[], $2::int[]) AS n(sku, q) WHERE p.sku = n.sku)`,
+      `sale AS (UPDATE inventory_reservations SET state = 'committed', updated_at = now()
+        WHERE order_id = ANY($3::text[]))`,
+    ],
+    values: [stock.map((m) => m.sku), stock.map((m) => m.quantity), orderIds],
+  };
+}
+
+/** Runs a write that returns nothing on its own. */
+const runWrite = (client: pg.PoolClient, { name, ctes, values }: PgWrite) =>
+  client.query({ name, text: `WITH ${ctes.join(',\n')}\nSELECT 1`, values });
 
 const lockOrder = (client: pg.PoolClient, orderId: string) =>
   client.query({

@@ -22,9 +22,23 @@ export interface Execution<R = ReplyPayload> {
   duplicate: boolean;
 }
 
+/**
+ * Group commit: the kit reads the stored replies of the commands it was handed together in one query,
+ * and runs the effects of the new ones in one transaction (one COMMIT). A store without it runs every
+ * command alone.
+ */
+export interface GroupCommit {
+  /** The stored replies of these commands, by command id (absent: not handled yet). */
+  findReplies(commandIds: string[]): Promise<Map<string, StoredReply>>;
+  /** Runs `work` in ONE transaction that every effect run inside it joins; any failure rolls all back. */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
+}
+
 /** The read side of an inbox: the kit answers a duplicate from here without running the effect. */
 export interface InboxReader {
   findReply(commandId: string): Promise<StoredReply | null>;
+  /** Present where the store can commit many commands' effects at once. */
+  readonly groupCommit?: GroupCommit;
 }
 
 /** Every store closes its connections on shutdown. */

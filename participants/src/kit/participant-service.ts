@@ -16,7 +16,7 @@ export interface ParticipantConfig {
   port: number;
   host?: string;
   retryDelaysMs: number[];
-  /** Commands handled at once. */
+  /** Commands (and events) delivered at once; also the most commands committed in one transaction. */
   prefetch?: number;
   /** When set, mutating HTTP routes need `Authorization: Bearer <apiToken>`. */
   apiToken?: string;

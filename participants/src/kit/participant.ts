@@ -1,4 +1,11 @@
-import { replyTypeOf, type CommandType, type Message, type PayloadOf, type ReplyType } from '@sagaflow/contracts';
+import {
+  Batcher,
+  replyTypeOf,
+  type CommandType,
+  type Message,
+  type PayloadOf,
+  type ReplyType,
+} from '@sagaflow/contracts';
 import {
   childTraceparent,
   createMessage,
@@ -8,9 +15,10 @@ import {
   type MessageBus,
   type Subscription,
 } from '@sagaflow/contracts/messaging';
+import { collectAfterCommit } from './after-commit.js';
 import type { CommandTracer } from './command-tracer.js';
 import type { FaultInjector } from './faults.js';
-import type { Execution, InboxReader, ReplyOf, ReplyPayload } from './inbox.js';
+import type { Execution, GroupCommit, InboxReader, ReplyOf, ReplyPayload, StoredReply } from './inbox.js';
 import type { ParticipantMetrics } from './metrics.js';
 
 /** Runs one command's effect once and returns its reply (recorded in the inbox with the effect). */
@@ -27,9 +35,36 @@ export interface ParticipantOptions {
   faults: FaultInjector;
   metrics: ParticipantMetrics;
   logger: Logger;
+  /** Commands delivered at once (unacked); also the largest group committed together. */
   prefetch?: number;
   /** Exports a span per command; none when tracing is off. */
   tracer?: CommandTracer;
+}
+
+export const DEFAULT_PREFETCH = 64;
+
+interface QueuedCommand {
+  message: Message;
+  handler: CommandHandler<CommandType>;
+}
+
+/** How a command was answered: by its effect or its stored reply, a command id another type used, or a technical failure. */
+type Answer =
+  | { kind: 'executed'; execution: Execution<ReplyPayload> }
+  | { kind: 'conflict'; storedType: CommandType }
+  | { kind: 'failed'; error: unknown };
+
+/** The answer of a command whose id is in the inbox. */
+const answerFromInbox = (message: Message, stored: StoredReply): Answer =>
+  stored.commandType === message.type
+    ? { kind: 'executed', execution: { reply: stored.reply, duplicate: true } }
+    : { kind: 'conflict', storedType: stored.commandType };
+
+/** The answer of a command delivered in the same batch as an earlier one with its id. */
+function answerAsTwin(message: Message, first: Message, answer: Answer): Answer {
+  if (answer.kind !== 'executed') return answer;
+  if (first.type !== message.type) return { kind: 'conflict', storedType: first.type as CommandType };
+  return { kind: 'executed', execution: { reply: answer.execution.reply, duplicate: true } };
 }
 
 /**
@@ -37,15 +72,33 @@ export interface ParticipantOptions {
  * it already gave, runs a new one once (effect and reply in one transaction), publishes the reply with
  * a confirm, and only then lets the bus ack. A thrown error is a technical failure: the bus retries it
  * through the delay queues, then dead-letters it.
+ *
+ * With a store that offers group commit, the commands delivered together (up to the prefetch) form a
+ * batch: one query reads their stored replies, the new ones run in ONE transaction, and their replies
+ * go out after its COMMIT. When that transaction fails, the batch runs again command by command, each
+ * as it would alone, so a bad command fails (retries, dead-letters) alone.
  */
 export class Participant {
   private subscription?: Subscription;
+  private readonly batcher?: Batcher<QueuedCommand, Answer>;
 
-  constructor(private readonly options: ParticipantOptions) {}
+  constructor(private readonly options: ParticipantOptions) {
+    const group = options.inbox.groupCommit;
+    if (group) {
+      // One batch at a time: the commands delivered while it runs form the next one. Two would share
+      // products and orders, wait on each other's locks and deadlock, each costing the whole batch.
+      this.batcher = new Batcher((commands) => this.answerBatch(group, commands), {
+        maxSize: options.prefetch ?? DEFAULT_PREFETCH,
+        maxConcurrent: 1,
+      });
+    }
+  }
 
   async start(): Promise<void> {
     const { bus, queue, prefetch } = this.options;
-    this.subscription = await bus.consume(queue, (message) => this.handle(message), { prefetch: prefetch ?? 32 });
+    this.subscription = await bus.consume(queue, (message) => this.handle(message), {
+      prefetch: prefetch ?? DEFAULT_PREFETCH,
+    });
   }
 
   /** Stops taking commands and waits for those in flight. */
@@ -82,31 +135,22 @@ export class Participant {
     handler: CommandHandler<CommandType>,
     replyTraceparent: string,
   ): Promise<{ outcome: string; duplicate: boolean; deadLetter?: HandlerResult }> {
-    const { inbox, faults, metrics, logger, bus } = this.options;
+    const { metrics, logger, bus } = this.options;
     const type = message.type as CommandType;
     const commandId = message.commandId!;
-    const context = { sagaId: message.sagaId, commandId, type, messageId: message.messageId };
     const stopTimer = metrics.duration.startTimer({ type });
-    let execution: Execution<ReplyPayload>;
-    const stored = await inbox.findReply(commandId);
-    if (stored) {
-      if (stored.commandType !== type) {
-        const conflict = deadLetter({
-          type: 'command_id_conflict',
-          message: `command id '${commandId}' was already used by a '${stored.commandType}' command`,
-          retryable: false,
-        });
-        return { outcome: 'command_id_conflict', duplicate: false, deadLetter: conflict };
-      }
-      execution = { reply: stored.reply, duplicate: true };
-    } else {
-      const fault = await faults.apply().catch((error: unknown) => {
-        metrics.faults.inc({ mode: 'error' });
-        throw error;
+    const command = { message, handler };
+    const answer = this.batcher ? await this.batcher.submit(command) : await this.answerAlone(command);
+    if (answer.kind === 'failed') throw answer.error;
+    if (answer.kind === 'conflict') {
+      const conflict = deadLetter({
+        type: 'command_id_conflict',
+        message: `command id '${commandId}' was already used by a '${answer.storedType}' command`,
+        retryable: false,
       });
-      if (fault) metrics.faults.inc({ mode: fault });
-      execution = await handler(message as Message<CommandType>);
+      return { outcome: 'command_id_conflict', duplicate: false, deadLetter: conflict };
     }
+    const { execution } = answer;
     const reply = createMessage(replyTypeOf(type), execution.reply as PayloadOf<ReplyType>, {
       sagaId: message.sagaId,
       commandId,
@@ -116,11 +160,91 @@ export class Participant {
     stopTimer();
     metrics.commands.inc({ type, outcome: execution.reply.outcome });
     if (execution.duplicate) metrics.duplicates.inc({ type });
-    logger.debug(execution.duplicate ? 'duplicate command answered again' : 'command handled', {
-      ...context,
-      outcome: execution.reply.outcome,
-      ...(execution.reply.outcome === 'failure' && { reason: execution.reply.reason.code }),
+    // winston builds and streams a line before it drops it by level: at info this costs more than the rest.
+    if (logger.isDebugEnabled()) {
+      logger.debug(execution.duplicate ? 'duplicate command answered again' : 'command handled', {
+        sagaId: message.sagaId,
+        commandId,
+        type,
+        messageId: message.messageId,
+        outcome: execution.reply.outcome,
+        ...(execution.reply.outcome === 'failure' && { reason: execution.reply.reason.code }),
+      });
+    }
+    return { outcome: execution.reply.outcome, duplicate: execution.duplicate };
+  }
+
+  /** A command on its own: its stored reply, else its effect in a transaction of its own (throws on failure). */
+  private async answerAlone({ message, handler }: QueuedCommand): Promise<Answer> {
+    const stored = await this.options.inbox.findReply(message.commandId!);
+    if (stored) return answerFromInbox(message, stored);
+    await this.injectFault();
+    return { kind: 'executed', execution: await handler(message as Message<CommandType>) };
+  }
+
+  /**
+   * A batch: one inbox query; the new commands' effects in one group transaction, in delivery order;
+   * the work they left for after the commit. A command whose id came earlier in the batch is that
+   * command's duplicate. A failure of the transaction fails the batch (the batcher then runs each alone).
+   */
+  private async answerBatch(group: GroupCommit, commands: QueuedCommand[]): Promise<Answer[]> {
+    if (commands.length === 1) return [await this.answerAlone(commands[0]!)];
+    const stored = await group.findReplies([...new Set(commands.map((c) => c.message.commandId!))]);
+    const answers: (Answer | undefined)[] = [];
+    const firstWithId = new Map<string, number>();
+    const fresh: number[] = [];
+    commands.forEach(({ message }, i) => {
+      const id = message.commandId!;
+      const reply = stored.get(id);
+      if (reply) answers[i] = answerFromInbox(message, reply);
+      else if (!firstWithId.has(id)) {
+        firstWithId.set(id, i);
+        fresh.push(i);
+      }
     });
-    return { outcome: execution.reply.outcome, duplicate: execution.duplicate === true };
+    // Before the transaction: an injected error fails its command alone, and a delay holds no connection.
+    const faults = await Promise.all(
+      fresh.map(() =>
+        this.injectFault().then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
+      ),
+    );
+    const runnable = fresh.filter((i, n) => {
+      if (faults[n] === undefined) return true;
+      answers[i] = { kind: 'failed', error: faults[n] };
+      return false;
+    });
+    if (runnable.length > 0) {
+      const { work } = await collectAfterCommit(() =>
+        group.transaction(async () => {
+          for (const i of runnable) {
+            const { message, handler } = commands[i]!;
+            answers[i] = { kind: 'executed', execution: await handler(message as Message<CommandType>) };
+          }
+        }),
+      );
+      for (const committed of work) {
+        await Promise.resolve()
+          .then(committed)
+          .catch((error: unknown) => {
+            this.options.logger.warn('work after a group commit failed', { error: (error as Error).message });
+          });
+      }
+    }
+    return commands.map(({ message }, i) => {
+      const first = firstWithId.get(message.commandId!)!;
+      return answers[i] ?? answerAsTwin(message, commands[first]!.message, answers[first]!);
+    });
+  }
+
+  private async injectFault(): Promise<void> {
+    const { faults, metrics } = this.options;
+    const fault = await faults.apply().catch((error: unknown) => {
+      metrics.faults.inc({ mode: 'error' });
+      throw error;
+    });
+    if (fault) metrics.faults.inc({ mode: fault });
   }
 }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { parseStoreUrl } from '@sagaflow/contracts';
 import pg from 'pg';
 import { RejectCommand, type Execution, type InboxKey, type ReplyPayload, type StoredReply } from './inbox.js';
@@ -12,6 +13,9 @@ const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
  * service in NAME (created if absent); without it, tables go in `public`.
  */
 export class PgDatabase {
+  /** The connection of the group transaction the caller runs in, if any. */
+  private readonly group = new AsyncLocalStorage<pg.PoolClient>();
+
   private constructor(
     readonly pool: pg.Pool,
     readonly schema: string,
@@ -50,7 +54,27 @@ export class PgDatabase {
     });
   }
 
+  /**
+   * Runs `work` as ONE transaction that every `transaction()`, `runOncePg` and `writeOncePg` inside it
+   * joins instead of beginning its own: many commands, one COMMIT. Whatever fails inside fails it all.
+   */
+  groupTransaction<T>(work: () => Promise<T>): Promise<T> {
+    return this.transaction((client) => this.group.run(client, work));
+  }
+
+  /** The connection of the group transaction around the caller; undefined outside one. */
+  get groupClient(): pg.PoolClient | undefined {
+    return this.group.getStore();
+  }
+
+  /** Where a single statement goes: the group transaction's connection inside one, else the pool. */
+  get queryable(): pg.Pool | pg.PoolClient {
+    return this.group.getStore() ?? this.pool;
+  }
+
   async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const joined = this.group.getStore();
+    if (joined) return work(joined);
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
@@ -93,6 +117,23 @@ export async function findPgReply(
     values: [service, commandId],
   });
   return rows[0] ? { commandType: rows[0].command_type, reply: rows[0].reply } : null;
+}
+
+const FIND_REPLIES =
+  'SELECT command_id, command_type, reply FROM participant_inbox WHERE service = $1 AND command_id = ANY($2::text[])';
+
+/** The stored replies of many commands in one statement, by command id (absent: not handled yet). */
+export async function findPgReplies(
+  db: PgDatabase,
+  service: string,
+  commandIds: string[],
+): Promise<Map<string, StoredReply>> {
+  const { rows } = await db.pool.query<{
+    command_id: string;
+    command_type: StoredReply['commandType'];
+    reply: ReplyPayload;
+  }>({ name: 'participant-inbox-find-many', text: FIND_REPLIES, values: [service, commandIds] });
+  return new Map(rows.map((row) => [row.command_id, { commandType: row.command_type, reply: row.reply }]));
 }
 
 /** True when a write failed because the command id is already in the inbox (committed by a concurrent twin). */
@@ -152,6 +193,14 @@ export async function runOncePg<R extends ReplyPayload>(
   key: InboxKey,
   effect: (client: pg.PoolClient) => Promise<PgEffect<R>>,
 ): Promise<Execution<R>> {
+  const joined = db.groupClient;
+  if (joined) {
+    // In a group transaction a conflict, a refusal or a retryable error fails the whole group, which
+    // the kit then runs again command by command through the loop below.
+    const { execution, write } = await effect(joined);
+    await recordReply(joined, service, key, execution.reply, write);
+    return execution;
+  }
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction(async (client) => {
@@ -186,8 +235,14 @@ export async function writeOncePg<R extends ReplyPayload>(
   db: PgDatabase,
   service: string,
   key: InboxKey,
-  write: (queryable: pg.Pool) => Promise<Execution<R> | null>,
+  write: (queryable: pg.Pool | pg.PoolClient) => Promise<Execution<R> | null>,
 ): Promise<Execution<R>> {
+  const joined = db.groupClient;
+  if (joined) {
+    const execution = await write(joined);
+    if (!execution) throw new Error(`command '${key.commandId}' met a concurrent write in a group transaction`);
+    return execution;
+  }
   for (let attempt = 1; ; attempt++) {
     try {
       const execution = await write(db.pool);

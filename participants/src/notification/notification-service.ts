@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ByOrderQuery, validator } from '@sagaflow/contracts';
 import { silentLogger } from '@sagaflow/contracts/messaging';
 import type { Express } from 'express';
+import { afterCommit } from '../kit/after-commit.js';
 import { validated } from '../kit/http-app.js';
 import { participantModule } from '../kit/participant-module.js';
 import { startParticipantService, type ParticipantConfig, type ServiceHandle } from '../kit/participant-service.js';
@@ -9,6 +10,7 @@ import { LogMailSender, SmtpMailSender, type MailSender } from './mail-sender.js
 import type { NotificationStore } from './notification-store.js';
 import { openNotificationStore } from './open-notification-store.js';
 import { renderNotification } from './templates.js';
+import { UnrecordedMails } from './unrecorded-mails.js';
 
 export interface NotificationConfig extends ParticipantConfig {
   /** Send through SMTP; without it (and without `mailSender`) messages go to the store and the log only. */
@@ -43,6 +45,7 @@ export async function startNotification(config: NotificationConfig): Promise<Ser
   const sender: MailSender =
     config.mailSender ?? (config.smtpUrl ? new SmtpMailSender(config.smtpUrl) : new LogMailSender(logger));
   const store = await openNotificationStore(config.storeUrl);
+  const unrecorded = new UnrecordedMails();
   return startParticipantService({
     service: 'notification',
     config,
@@ -56,10 +59,21 @@ export async function startNotification(config: NotificationConfig): Promise<Ser
           const { orderId, template, to } = command.payload;
           const already = await store.findSent(orderId, template);
           if (already) return store.record(key, already);
-          const mail = { notificationId: `ntf-${randomUUID()}`, to, ...renderNotification(command.payload) };
-          // Sent before it is recorded: a crash in between sends it again rather than never.
-          await sender.send(mail);
-          return store.record(key, { ...mail, orderId, template, createdAt: new Date().toISOString() });
+          let mail = unrecorded.get(key.commandId);
+          if (!mail) {
+            mail = { notificationId: `ntf-${randomUUID()}`, to, ...renderNotification(command.payload) };
+            // Sent before it is recorded: a crash in between sends it again rather than never.
+            await sender.send(mail);
+            unrecorded.add(key.commandId, mail);
+          }
+          const execution = await store.record(key, {
+            ...mail,
+            orderId,
+            template,
+            createdAt: new Date().toISOString(),
+          });
+          await afterCommit(() => unrecorded.recorded(key.commandId));
+          return execution;
         },
       },
     }),

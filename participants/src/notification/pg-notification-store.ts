@@ -1,6 +1,7 @@
 import type { NotificationTemplate } from '@sagaflow/contracts';
-import { success, type InboxKey, type StoredReply } from '../kit/inbox.js';
+import { success, type GroupCommit, type InboxKey, type StoredReply } from '../kit/inbox.js';
 import { findPgReply, INBOX_DDL, PgDatabase, writeOncePg } from '../kit/pg-database.js';
+import { PgGroupCommit } from '../kit/pg-group-commit.js';
 import type { NotificationStore, SentNotification } from './notification-store.js';
 
 const SERVICE = 'notification';
@@ -61,7 +62,11 @@ const RECORD = `WITH inserted AS (
   SELECT notification_id, duplicate FROM outcome`;
 
 export class PgNotificationStore implements NotificationStore {
-  private constructor(private readonly db: PgDatabase) {}
+  readonly groupCommit: GroupCommit;
+
+  private constructor(private readonly db: PgDatabase) {
+    this.groupCommit = new PgGroupCommit(db, SERVICE);
+  }
 
   static async open(url: string): Promise<PgNotificationStore> {
     return new PgNotificationStore(await PgDatabase.open(url, { migrations: DDL }));
@@ -72,7 +77,8 @@ export class PgNotificationStore implements NotificationStore {
   }
 
   async findSent(orderId: string, template: NotificationTemplate): Promise<SentNotification | null> {
-    const { rows } = await this.db.pool.query<MessageRow>(
+    // In a group transaction, through its connection: it sees the messages recorded earlier in the group.
+    const { rows } = await this.db.queryable.query<MessageRow>(
       'SELECT * FROM notification_messages WHERE order_id = $1 AND template = $2',
       [orderId, template],
     );

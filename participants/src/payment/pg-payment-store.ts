@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { ChargePayment, FailureReason, Payment, RefundPayment } from '@sagaflow/contracts';
-import type { InboxKey, ReplyOf, StoredReply } from '../kit/inbox.js';
+import type { GroupCommit, InboxKey, ReplyOf, StoredReply } from '../kit/inbox.js';
 import { findPgReply, INBOX_DDL, PgDatabase, runOncePg, type PgEffect, type PgWrite } from '../kit/pg-database.js';
+import { PgGroupCommit } from '../kit/pg-group-commit.js';
 import type { PaymentStore } from './payment-store.js';
 import {
   decideCharge,
@@ -80,7 +81,11 @@ const pgEffectOf = <T extends 'payment.charge' | 'payment.refund'>(
  * and neither row exists before, so only a lock on the order keeps one from missing the other.
  */
 export class PgPaymentStore implements PaymentStore {
-  private constructor(private readonly db: PgDatabase) {}
+  readonly groupCommit: GroupCommit;
+
+  private constructor(private readonly db: PgDatabase) {
+    this.groupCommit = new PgGroupCommit(db, SERVICE);
+  }
 
   static async open(url: string): Promise<PgPaymentStore> {
     return new PgPaymentStore(await PgDatabase.open(url, { migrations: DDL }));

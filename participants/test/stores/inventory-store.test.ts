@@ -94,6 +94,24 @@ for (const backend of STORE_BACKENDS) {
       expect(await store.getProduct('A-1')).to.include({ available: 3, reserved: 0 });
     });
 
+    it('commits completed orders that arrive together, each once, selling the sum of their stock', async () => {
+      await store.reserve(key('g1'), {
+        orderId: 'og1',
+        items: [
+          { sku: 'A-1', quantity: 2 },
+          { sku: 'B-1', quantity: 1 },
+        ],
+      });
+      await store.reserve(key('g2'), { orderId: 'og2', items: [{ sku: 'A-1', quantity: 1 }] });
+      await store.reserve(key('g3'), { orderId: 'og3', items: [{ sku: 'B-1', quantity: 1 }] });
+      const committed = await Promise.all(['og1', 'og2', 'og3', 'og1', 'absent'].map((id) => store.commit(id)));
+      expect(committed).to.deep.equal([true, true, true, false, false]);
+      expect(await store.getProduct('A-1')).to.include({ available: 2, reserved: 0 });
+      expect(await store.getProduct('B-1')).to.include({ available: 0, reserved: 0 });
+      for (const id of ['og1', 'og2', 'og3']) expect(await store.getReservation(id)).to.include({ state: 'committed' });
+      expect(await Promise.all(['og1', 'og2'].map((id) => store.commit(id)))).to.deep.equal([false, false]);
+    });
+
     it('voids an order released before it was reserved', async () => {
       await store.release(key('l3', 'inventory.release'), { orderId: 'o6' });
       const late = await store.reserve(key('r3'), { orderId: 'o6', items: [{ sku: 'A-1', quantity: 1 }] });
