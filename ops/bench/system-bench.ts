@@ -5,7 +5,8 @@
  * work — so that every figure can be read as a share of what the broker alone carries.
  *
  *   node ops/dist/bench/system-bench.js [--orders 3000] [--warmup 300] [--runs 3] [--concurrency 50,200]
- *       [--catalogue 1000,1] [--mix happy,decline10] [--skip-engine] [--out bench-results/latest.json]
+ *       [--catalogue 1000,1] [--mix happy,decline10] [--follow events|sse] [--skip-engine]
+ *       [--out bench-results/latest.json]
  *
  * Each scenario runs `--runs` times, each time on a fresh system in its own vhost and schema; the
  * table and the JSON give medians. CPU per order is read from /proc for every process involved
@@ -20,7 +21,14 @@ import { cpus, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { PARTICIPANT_NAMES, SYSTEM_SERVICES, type SystemService } from '@sagaflow/contracts';
+import {
+  EXCHANGES,
+  PARTICIPANT_NAMES,
+  SYSTEM_SERVICES,
+  sagaflowTopology,
+  type SystemService,
+} from '@sagaflow/contracts';
+import { MessageBus, silentLogger } from '@sagaflow/contracts/messaging';
 import { findRepoRoot, managementApi, startTestSystem, type LocalSystem } from '@sagaflow/contracts/testing';
 import { nullSaga } from './null-saga.js';
 import { postgresPidsServing } from './postgres-backends.js';
@@ -35,6 +43,7 @@ const { values } = parseArgs({
     catalogue: { type: 'string', default: '1000,1' },
     mix: { type: 'string', default: 'happy,decline10' },
     'skip-engine': { type: 'boolean', default: false },
+    follow: { type: 'string', default: 'events' },
     out: { type: 'string', default: 'bench-results/latest.json' },
   },
 });
@@ -45,6 +54,9 @@ const levels = values.concurrency!.split(',').map(Number);
 const catalogues = values.catalogue!.split(',').map(Number);
 const mixes = values.mix!.split(',') as Mix[];
 type Mix = 'happy' | 'decline10';
+type Follow = 'events' | 'sse';
+const follow = values.follow as Follow;
+if (follow !== 'events' && follow !== 'sse') throw new Error(`--follow must be events or sse (got '${follow}')`);
 
 /** `client` is the benchmark's own process, which places the orders and follows their events. */
 type Process = SystemService | 'rabbitmq' | 'postgresql' | 'client';
@@ -171,14 +183,33 @@ async function publishedSoFar(vhost: string, atLeast: number): Promise<number> {
 
 // ---- driving orders ---------------------------------------------------------------------------
 
-/** Follows `GET /events` and resolves when a saga reaches a final status. */
+/**
+ * Hears when each order saga ends. By default the way a service that places orders would: a queue
+ * of its own on the events exchange, bound to `saga.order.completed` and `saga.order.cancelled`.
+ * With `--follow sse`, the way the viewer does: `GET /events`, every change of every saga (which costs
+ * the orchestrator and the broker a share of their work per order; compare the two).
+ */
 class Completions {
   private readonly finished = new Map<string, number>();
   private readonly waiting = new Map<string, () => void>();
   private readonly controller = new AbortController();
+  private bus?: MessageBus;
 
-  async open(orchestratorUrl: string): Promise<void> {
-    const response = await fetch(`${orchestratorUrl}/events`, { signal: this.controller.signal });
+  async open(follow: Follow, system: LocalSystem): Promise<void> {
+    if (follow === 'events') {
+      this.bus = await MessageBus.connect({
+        url: system.amqpUrl,
+        topology: sagaflowTopology(),
+        logger: silentLogger(),
+      });
+      for (const status of ['completed', 'cancelled'])
+        await this.bus.listen(EXCHANGES.events, `saga.order.${status}`, (message) => {
+          const change = message.payload as { sagaId: string; type: string; status: string };
+          this.observe(change);
+        });
+      return;
+    }
+    const response = await fetch(`${system.url('orchestrator')}/events`, { signal: this.controller.signal });
     const reader = response.body!.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
@@ -216,8 +247,9 @@ class Completions {
     return this.finished.get(sagaId)!;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.controller.abort();
+    await this.bus?.stop();
   }
 }
 
@@ -330,7 +362,7 @@ async function runSystem(catalogue: number, mix: Mix, concurrency: number): Prom
   try {
     await seedCatalogue(system.url('inventory'), catalogue);
     const completions = new Completions();
-    await completions.open(system.url('orchestrator'));
+    await completions.open(follow, system);
     await placeOrders(system.url('orchestrator'), completions, warmup, concurrency, catalogue, mix);
     const published = await publishedSoFar(vhost.name, 0);
     const commits = await commitsSoFar(system.storeUrl);
@@ -346,7 +378,7 @@ async function runSystem(catalogue: number, mix: Mix, concurrency: number): Prom
     };
     const commitsPerOrder = round2(((await commitsSoFar(system.storeUrl)) - commits) / orders);
     const messagesPerOrder = round2(((await publishedSoFar(vhost.name, published + orders)) - published) / orders);
-    completions.close();
+    await completions.close();
     return {
       ordersPerSecond: orders / seconds,
       p50Ms: percentile(latencies, 0.5),
