@@ -599,7 +599,15 @@ function pageWhere(
 }
 
 /** Statements come in a few shapes (which filters, whether there is an outbox or a patch), each named once. */
-const statementName = (sql: string): string => `s${createHash('sha1').update(sql).digest('base64url')}`;
+const statementNames = new Map<string, string>();
+const statementName = (sql: string): string => {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `s${createHash('sha1').update(sql).digest('base64url')}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+};
 
 /** The column definition of an order field: its SQL type, NOT NULL unless the field is nullable. */
 function columnDefinition(field: OrderFieldName): string {
