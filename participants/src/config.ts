@@ -40,6 +40,7 @@ export function configFromEnv(service: string, env: NodeJS.ProcessEnv = process.
     storeUrl,
     port: read.int('PORT', defaultPortOf(name), { max: 65_535 }),
     retryDelaysMs: read.intList('RETRY_DELAYS_MS', DEFAULT_RETRY_DELAYS_MS),
+    queueType: read.queueType(),
     apiToken: read.optional('API_TOKEN'),
     otlpEndpoint:
       read.optional('OTEL_EXPORTER_OTLP_ENDPOINT') && read.url('OTEL_EXPORTER_OTLP_ENDPOINT', '', ['http', 'https']),
