@@ -116,6 +116,7 @@ export class MessageBus {
   private stopping: Promise<void> | undefined;
   /** Rejects with the first declaration the broker refused for good (a queue of the other type). */
   private readonly refused: Promise<never>;
+  private connecting = true;
   private refuse!: (error: ConfigError) => void;
 
   private constructor(options: MessageBusOptions) {
@@ -142,7 +143,7 @@ export class MessageBus {
     });
     this.connection.on('disconnect', ({ err }) => {
       this.disconnectedSince ??= Date.now();
-      if (this.stopped) return;
+      if (this.stopped || this.isRefusal(err)) return;
       this.log.warn('broker disconnected', { name: options.name, error: err?.message });
       this.outageTimer ??= setTimeout(() => this.failWaitingPublishes(), this.maxDisconnectedMs).unref();
     });
@@ -155,8 +156,7 @@ export class MessageBus {
       setup: (channel: ConfirmChannel) => this.declare(channel),
     });
     this.publisher.on('error', (err) => {
-      // A refused declaration is what `connect` fails with; logging it here too would say it twice.
-      if (!(err instanceof ConfigError)) this.log.warn('publisher channel error', { error: (err as Error).message });
+      if (!this.isRefusal(err)) this.log.warn('publisher channel error', { error: (err as Error).message });
     });
   }
 
@@ -168,11 +168,21 @@ export class MessageBus {
     const bus = new MessageBus(options);
     try {
       await waitFor(Promise.race([bus.publisher.waitForConnect(), bus.refused]), timeoutMs, 'connecting to the broker');
+      bus.connecting = false;
     } catch (error) {
       await bus.stop();
       throw error;
     }
     return bus;
+  }
+
+  /**
+   * Whether `error` is the broker refusing the topology while `connect` waits: `connect` fails with it,
+   * in one line, so the channel error and the disconnect that come with it are not logged as well.
+   */
+  private isRefusal(error: unknown): boolean {
+    if (!this.connecting) return false;
+    return error instanceof ConfigError || (error as { code?: unknown } | undefined)?.code === 406;
   }
 
   private async declare(channel: Channel): Promise<void> {
