@@ -5,7 +5,14 @@
  * work — so that every figure can be read as a share of what the broker alone carries.
  *
  *   node ops/dist/bench/system-bench.js [--orders 3000] [--warmup 300] [--runs 3] [--concurrency 50,200]
- *       [--catalogue 1000,1] [--mix happy,decline10] [--skip-engine] [--out bench-results/latest.json]
+ *       [--catalogue 1000,1] [--mix happy,decline10] [--orchestrators 1,2] [--workers 1,2]
+ *       [--queue-type classic,quorum] [--skip-engine] [--out bench-results/latest.json]
+ *
+ * `--orchestrators` and `--workers` (processes per participant) run the whole system with that many
+ * instances; the client spreads its POSTs over the orchestrators and follows completions on the first
+ * one's `GET /events` (saga events fan out to every orchestrator's listeners). `--queue-type` declares
+ * the queues as QUEUE_TYPE says. Each combination is a scenario of its own; CPU per order sums every
+ * instance of a service.
  *
  * Each scenario runs `--runs` times, each time on a fresh system in its own vhost and schema; the
  * table and the JSON give medians. CPU per order is read from /proc for every process involved
@@ -18,7 +25,13 @@ import { cpus, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { PARTICIPANT_NAMES, SYSTEM_SERVICES, type SystemService } from '@sagaflow/contracts';
+import {
+  PARTICIPANT_NAMES,
+  QUEUE_TYPES,
+  SYSTEM_SERVICES,
+  type QueueType,
+  type SystemService,
+} from '@sagaflow/contracts';
 import { findRepoRoot, managementApi, startTestSystem, type LocalSystem } from '@sagaflow/contracts/testing';
 import { nullSaga } from './null-saga.js';
 import { median, percentile } from './stats.js';
@@ -31,6 +44,9 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '50,200' },
     catalogue: { type: 'string', default: '1000,1' },
     mix: { type: 'string', default: 'happy,decline10' },
+    orchestrators: { type: 'string', default: '1' },
+    workers: { type: 'string', default: '1' },
+    'queue-type': { type: 'string', default: 'classic' },
     'skip-engine': { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench-results/latest.json' },
   },
@@ -42,6 +58,18 @@ const levels = values.concurrency!.split(',').map(Number);
 const catalogues = values.catalogue!.split(',').map(Number);
 const mixes = values.mix!.split(',') as Mix[];
 type Mix = 'happy' | 'decline10';
+const orchestratorCounts = values.orchestrators!.split(',').map(Number);
+const workerCounts = values.workers!.split(',').map(Number);
+const queueTypes = values['queue-type']!.split(',') as QueueType[];
+const badQueueType = queueTypes.find((t) => !QUEUE_TYPES.includes(t));
+if (badQueueType !== undefined) throw new Error(`--queue-type takes ${QUEUE_TYPES.join(', ')} (got '${badQueueType}')`);
+
+/** How the whole system runs: processes of the orchestrator and of each participant, and the queue type. */
+interface Layout {
+  orchestrators: number;
+  workers: number;
+  queueType: QueueType;
+}
 
 type Process = SystemService | 'rabbitmq' | 'postgresql';
 
@@ -59,6 +87,10 @@ export interface ScenarioResult {
   scenario: 'e2e' | 'engine' | 'null-saga';
   catalogue?: number;
   mix?: Mix;
+  /** Whole-system scenarios: orchestrator processes, processes per participant, queue type. */
+  orchestrators?: number;
+  workers?: number;
+  queueType?: QueueType;
   concurrency: number;
   ordersPerSecond: number;
   p50Ms: number;
@@ -101,12 +133,11 @@ function pidsNamed(...names: string[]): number[] {
     });
 }
 
-/** CPU of every process of the system, the broker and the database, read at one moment. */
+/** CPU of every process of the system (every instance), the broker and the database, read at one moment. */
 function sampleCpu(system: LocalSystem | null): Map<string, number> {
   const sample = new Map<string, number>();
   for (const service of system ? SYSTEM_SERVICES : []) {
-    const pid = system!.pid(service);
-    if (pid) sample.set(`${service}:${pid}`, cpuMsOf(pid));
+    for (const pid of system!.pidsOf(service)) sample.set(`${service}:${pid}`, cpuMsOf(pid));
   }
   for (const pid of pidsNamed('beam.smp')) sample.set(`rabbitmq:${pid}`, cpuMsOf(pid));
   // Backends that start during the run count from zero; those that end before it finishes are lost.
@@ -240,9 +271,9 @@ async function seedCatalogue(inventoryUrl: string, size: number): Promise<void> 
   }
 }
 
-/** Places `count` orders, `concurrency` at a time, each held until its saga ends; latencies in ms. */
+/** Places `count` orders, `concurrency` at a time, over the orchestrators in turn, each held until its saga ends; latencies in ms. */
 async function placeOrders(
-  orchestratorUrl: string,
+  orchestratorUrls: string[],
   completions: Completions,
   count: number,
   concurrency: number,
@@ -255,6 +286,7 @@ async function placeOrders(
     while (next < count) {
       const n = next++;
       const t0 = performance.now();
+      const orchestratorUrl = orchestratorUrls[n % orchestratorUrls.length]!;
       const { sagaId } = await send<{ sagaId: string }>('POST', `${orchestratorUrl}/orders`, {
         customerId: `bench-${n}`,
         customerEmail: 'bench@example.com',
@@ -269,18 +301,28 @@ async function placeOrders(
   return latencies;
 }
 
-async function runSystem(catalogue: number, mix: Mix, concurrency: number): Promise<RunResult> {
-  const { system, vhost, cleanup } = await startTestSystem({ prefix: 'bench', env: { LOG_LEVEL: 'info' } });
+async function runSystem(catalogue: number, mix: Mix, concurrency: number, layout: Layout): Promise<RunResult> {
+  const { system, vhost, cleanup } = await startTestSystem({
+    prefix: 'bench',
+    env: { LOG_LEVEL: 'info', QUEUE_TYPE: layout.queueType },
+    // Up to eight processes start at once on a machine that may be busy.
+    startTimeoutMs: 60_000,
+    instances: {
+      orchestrator: layout.orchestrators,
+      ...Object.fromEntries(PARTICIPANT_NAMES.map((p) => [p, layout.workers])),
+    },
+  });
   try {
     await seedCatalogue(system.url('inventory'), catalogue);
     const completions = new Completions();
     await completions.open(system.url('orchestrator'));
-    await placeOrders(system.url('orchestrator'), completions, warmup, concurrency, catalogue, mix);
+    const orchestrators = system.urlsOf('orchestrator');
+    await placeOrders(orchestrators, completions, warmup, concurrency, catalogue, mix);
     const published = await publishedSoFar(vhost.name, 0);
     const commits = await commitsSoFar(system.storeUrl);
     const cpu = sampleCpu(system);
     const begin = performance.now();
-    const latencies = await placeOrders(system.url('orchestrator'), completions, orders, concurrency, catalogue, mix);
+    const latencies = await placeOrders(orchestrators, completions, orders, concurrency, catalogue, mix);
     const seconds = (performance.now() - begin) / 1000;
     const cpuMsPerOrder = cpuPerOrder(cpu, sampleCpu(system), orders);
     const commitsPerOrder = round2(((await commitsSoFar(system.storeUrl)) - commits) / orders);
@@ -346,12 +388,18 @@ for (const concurrency of levels) {
   say(`null saga, C=${concurrency}`);
   results.push(summarise({ scenario: 'null-saga', concurrency }, await repeat(() => runNullSaga(concurrency))));
 }
+const layouts: Layout[] = queueTypes.flatMap((queueType) =>
+  orchestratorCounts.flatMap((orchestrators) => workerCounts.map((workers) => ({ orchestrators, workers, queueType }))),
+);
 for (const catalogue of catalogues) {
   for (const mix of mixes) {
     for (const concurrency of levels) {
-      say(`whole system, catalogue ${catalogue}, ${mix}, C=${concurrency}`);
-      const runResults = await repeat(() => runSystem(catalogue, mix, concurrency));
-      results.push(summarise({ scenario: 'e2e', catalogue, mix, concurrency }, runResults));
+      for (const layout of layouts) {
+        const shape = `${layout.orchestrators} orchestrator(s), ${layout.workers} worker(s) each, ${layout.queueType} queues`;
+        say(`whole system, catalogue ${catalogue}, ${mix}, C=${concurrency}, ${shape}`);
+        const runResults = await repeat(() => runSystem(catalogue, mix, concurrency, layout));
+        results.push(summarise({ scenario: 'e2e', catalogue, mix, ...layout, concurrency }, runResults));
+      }
     }
   }
 }
@@ -398,6 +446,9 @@ console.table(
     scenario: r.scenario,
     catalogue: r.catalogue ?? '',
     mix: r.mix ?? '',
+    orch: r.orchestrators ?? '',
+    workers: r.workers ?? '',
+    queues: r.queueType ?? '',
     C: r.concurrency,
     'orders/s': `${r.ordersPerSecond}${ratio(r)}`,
     'p50 ms': r.p50Ms,
