@@ -24,7 +24,7 @@ lint: build ## eslint, prettier check, type check and import rules (one-way pack
 	prettier --check .
 	node scripts/check-imports.mjs
 
-broker: ## make sure RabbitMQ has its management API (enables the plugin on a local broker)
+broker: ## make sure RabbitMQ has its management API (enables the plugin on a local broker) and the feature flags quorum queues need
 	scripts/ensure-broker.sh
 
 test: lint broker ## lint, then every package's tests against the local RabbitMQ and PostgreSQL

@@ -337,6 +337,9 @@ async function runSystem(catalogue: number, mix: Mix, concurrency: number, layou
       commitsPerOrder,
       messagesPerOrder,
     };
+  } catch (error) {
+    say(`the run failed; the services' last output:\n${system.output(undefined, 15)}`);
+    throw error;
   } finally {
     await cleanup();
   }
