@@ -20,7 +20,9 @@ const PAYMENT_DLQ = dlqOf(QUEUES.payment);
 
 describe('orders on quorum queues (QUEUE_TYPE=quorum, every service a process)', function () {
   this.timeout(60_000);
-  const ctx = useOpsSystem('e2e-quorum', { QUEUE_TYPE: 'quorum' });
+  // Each service declares some twenty quorum queues as it starts (a Raft group each): on a busy
+  // machine that takes longer than classic ones.
+  const ctx = useOpsSystem('e2e-quorum', { env: { QUEUE_TYPE: 'quorum' }, startTimeoutMs: 45_000 });
   const vhostOf = () => decodeURIComponent(new URL(ctx.system.amqpUrl).pathname.slice(1));
 
   afterEach(async () => {

@@ -17,7 +17,11 @@ describe('several instances of a service (startTestSystem instances)', function 
 
   before(async function () {
     this.timeout(90_000);
-    started = await startTestSystem({ prefix: 'e2e-instances', instances: { orchestrator: 2, payment: 2 } });
+    started = await startTestSystem({
+      prefix: 'e2e-instances',
+      instances: { orchestrator: 2, payment: 2 },
+      startTimeoutMs: 45_000,
+    });
   });
 
   after(async function () {
