@@ -24,7 +24,7 @@ lint: build ## eslint, prettier check, type check and import rules (one-way pack
 	prettier --check .
 	node scripts/check-imports.mjs
 
-broker: ## make sure RabbitMQ has its management API (enables the plugin on a local broker)
+broker: ## make sure RabbitMQ has its management API (enables the plugin on a local broker) and the feature flags quorum queues need
 	scripts/ensure-broker.sh
 
 test: lint broker ## lint, then every package's tests against the local RabbitMQ and PostgreSQL
@@ -42,9 +42,9 @@ dev: build ## the whole system in Docker Compose where a Docker engine answers, 
 	  node scripts/local.mjs; \
 	fi
 
-rabbitmq-definitions: build ## regenerate ops/config/rabbitmq/definitions.json from the contracts' topology
+rabbitmq-definitions: build ## regenerate ops/config/rabbitmq/definitions.json (classic) and definitions.quorum.json from the contracts' topology
 	node ops/dist/src/deploy/write-rabbitmq-definitions.js
-	prettier --write ops/config/rabbitmq/definitions.json
+	prettier --write ops/config/rabbitmq/definitions*.json
 
 bench: build broker ## throughput and latency of the whole system, the engine, the null saga and the viewer under load; writes bench-results/latest.json (takes a while)
 	node contracts/dist/bench/bus-bench.js

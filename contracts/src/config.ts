@@ -4,6 +4,10 @@ import { parseStoreUrl } from './store-url.js';
 /** The log levels every Sagaflow service and the CLI understand, most severe first. */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** How work queues are declared (DESIGN §2): classic on one node, or quorum, replicated across a cluster. */
+export const QUEUE_TYPES = ['classic', 'quorum'] as const;
+export type QueueType = (typeof QUEUE_TYPES)[number];
+export const DEFAULT_QUEUE_TYPE: QueueType = 'classic';
 export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 export const DEFAULT_STORE_URL = 'mongodb://127.0.0.1:27017/sagaflow';
 
@@ -140,6 +144,11 @@ export class EnvReader {
   /** `AMQP_URL`, the broker of every service. */
   amqpUrl(): string {
     return this.url('AMQP_URL', DEFAULT_AMQP_URL, ['amqp', 'amqps']);
+  }
+
+  /** `QUEUE_TYPE`, the type the work queues and their dead-letter and retry queues are declared with. */
+  queueType(): QueueType {
+    return this.oneOf('QUEUE_TYPE', DEFAULT_QUEUE_TYPE, QUEUE_TYPES);
   }
 
   /** `STORE_URL`, checked by the one store-URL parser. */

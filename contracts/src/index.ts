@@ -31,8 +31,11 @@ export {
   EXCHANGES,
   QUEUES,
   DEFAULT_RETRY_DELAYS_MS,
+  QUORUM_DELIVERY_LIMIT,
   TopologySpec,
+  bindingDeclarations,
   declareTopology,
+  queueDeclarations,
   deadLetterQueues,
   notADeadLetterQueue,
   dlqOf,
@@ -40,7 +43,9 @@ export {
   sagaEventKey,
   sagaflowTopology,
   validateTopology,
+  type BindingDeclaration,
   type DeclaringChannel,
+  type QueueDeclaration,
   type Topology,
   type WorkQueue,
 } from './topology.js';
@@ -70,7 +75,10 @@ export {
   LOG_LEVELS,
   DEFAULT_AMQP_URL,
   DEFAULT_STORE_URL,
+  DEFAULT_QUEUE_TYPE,
+  QUEUE_TYPES,
   type LogLevel,
+  type QueueType,
 } from './config.js';
 export { parseStoreUrl, STORE_KINDS, STORE_SCHEMES, type StoreKind, type StoreLocation } from './store-url.js';
 export { Batcher, type BatcherOptions } from './batcher.js';

@@ -3,6 +3,8 @@ import { Strict } from './schemas/common.js';
 import { COMMAND_TYPES, replyTypeOf } from './messages.js';
 import { describeIssues, validator } from './validation.js';
 import { SagaflowError } from './errors.js';
+import { DEFAULT_QUEUE_TYPE, QUEUE_TYPES, type QueueType } from './config.js';
+import { explainDeclareFailure } from './declare-failure.js';
 import {
   PARTICIPANTS,
   PARTICIPANT_NAMES,
@@ -35,6 +37,13 @@ export const sagaEventKey = (type: string, status: string): string => `saga.${ty
 
 export const DEFAULT_RETRY_DELAYS_MS = [1_000, 5_000, 30_000];
 
+/**
+ * Deliveries of one message a quorum work queue allows before the broker dead-letters it by itself. The
+ * bus retries and dead-letters failures on its own; this catches a message whose handler kills the
+ * process, which would otherwise come back forever.
+ */
+export const QUORUM_DELIVERY_LIMIT = 10;
+
 export const dlqOf = (queue: string): string => `${queue}.dlq`;
 export const retryQueueOf = (queue: string, delayMs: number): string => `${queue}.retry.${delayMs}`;
 
@@ -52,10 +61,12 @@ const WorkQueueSpec = Strict({
 /**
  * The broker layout as data. Every work queue `Q` gets `Q.dlq` behind the dead-letter exchange and one
  * `Q.retry.<ms>` TTL queue per retry delay that dead-letters back into `Q` through the default exchange.
+ * `queueType` (classic by default) is the type of all of them; see `queueDeclarations`.
  */
 export const TopologySpec = Strict({
   exchanges: Type.Array(ExchangeSpec),
   deadLetterExchange: Type.String({ minLength: 1 }),
+  queueType: Type.Optional(Type.Union(QUEUE_TYPES.map((t) => Type.Literal(t)))),
   queues: Type.Array(WorkQueueSpec),
 });
 export type Topology = Static<typeof TopologySpec>;
@@ -98,8 +109,12 @@ function participantQueues(retryDelaysMs: number[]) {
 }
 
 /** Sagaflow's topology (DESIGN §2). Commands route by their type, replies by `<command>.reply`. */
-export function sagaflowTopology(retryDelaysMs: number[] = DEFAULT_RETRY_DELAYS_MS): Topology {
+export function sagaflowTopology(
+  retryDelaysMs: number[] = DEFAULT_RETRY_DELAYS_MS,
+  queueType: QueueType = DEFAULT_QUEUE_TYPE,
+): Topology {
   return validateTopology({
+    queueType,
     exchanges: [
       { name: EXCHANGES.commands, type: 'direct' },
       { name: EXCHANGES.replies, type: 'direct' },
@@ -131,6 +146,68 @@ export function notADeadLetterQueue(topology: Topology, queue: string): string |
   return `'${queue}' is not a dead-letter queue (${hint})`;
 }
 
+/** A durable queue as the broker is asked to declare it. */
+export interface QueueDeclaration {
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+/** A binding of a queue to an exchange. */
+export interface BindingDeclaration {
+  exchange: string;
+  queue: string;
+  routingKey: string;
+}
+
+/**
+ * Every durable queue of a topology with its arguments: the one place they are written, read by
+ * `declareTopology` and by the deployment's definitions file, which must agree to the letter (a queue
+ * declared with other arguments is a 406).
+ *
+ * Classic queues keep the arguments they always had. Quorum queues (RabbitMQ ≥ 3.10, feature flag
+ * `stream_queue` on) dead-letter at least once — the broker holds a message until the dead-letter
+ * target confirmed it, which needs publishes refused rather than heads dropped when a queue is full —
+ * and a work queue dead-letters a message by itself after `QUORUM_DELIVERY_LIMIT` deliveries. Retry
+ * queues are quorum too: quorum queues take a message TTL since 3.10, and a message waiting for its
+ * retry then survives the loss of a node and comes back into its work queue at least once. The
+ * private queues `MessageBus.listen` declares stay classic: exclusive queues cannot be quorum.
+ */
+export function queueDeclarations(topology: Topology): QueueDeclaration[] {
+  const quorum = (topology.queueType ?? DEFAULT_QUEUE_TYPE) === 'quorum';
+  const atLeastOnce = quorum
+    ? { 'x-queue-type': 'quorum', 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' }
+    : {};
+  return topology.queues.flatMap((q) => [
+    {
+      name: q.name,
+      arguments: {
+        ...atLeastOnce,
+        ...(quorum && { 'x-delivery-limit': QUORUM_DELIVERY_LIMIT }),
+        'x-dead-letter-exchange': topology.deadLetterExchange,
+        'x-dead-letter-routing-key': q.name,
+      },
+    },
+    { name: dlqOf(q.name), arguments: quorum ? { 'x-queue-type': 'quorum' } : {} },
+    ...q.retryDelaysMs.map((delay) => ({
+      name: retryQueueOf(q.name, delay),
+      arguments: {
+        ...atLeastOnce,
+        'x-message-ttl': delay,
+        'x-dead-letter-exchange': '',
+        'x-dead-letter-routing-key': q.name,
+      },
+    })),
+  ]);
+}
+
+/** Every binding of a topology: each dead-letter queue to the dead-letter exchange, each work queue to its exchanges. */
+export function bindingDeclarations(topology: Topology): BindingDeclaration[] {
+  return topology.queues.flatMap((q) => [
+    { exchange: topology.deadLetterExchange, queue: dlqOf(q.name), routingKey: q.name },
+    ...q.bindings.map((b) => ({ exchange: b.exchange, queue: q.name, routingKey: b.routingKey })),
+  ]);
+}
+
 /** The part of amqplib's channel that declaring needs, so that any channel type will do. */
 export interface DeclaringChannel {
   assertExchange(name: string, type: string, options: { durable: boolean }): Promise<unknown>;
@@ -138,22 +215,19 @@ export interface DeclaringChannel {
   bindQueue(queue: string, exchange: string, routingKey: string): Promise<unknown>;
 }
 
-/** Declares the whole topology; safe to run again (same arguments every time). */
+/**
+ * Declares the whole topology; safe to run again (same arguments every time). A queue the broker
+ * already holds with other arguments — typically of the other `QUEUE_TYPE` — fails with a
+ * `ConfigError` that says what to do (the broker has closed the channel by then).
+ */
 export async function declareTopology(channel: DeclaringChannel, topology: Topology): Promise<void> {
   for (const e of topology.exchanges) await channel.assertExchange(e.name, e.type, { durable: true });
-  for (const q of topology.queues) {
-    await channel.assertQueue(q.name, {
-      durable: true,
-      arguments: { 'x-dead-letter-exchange': topology.deadLetterExchange, 'x-dead-letter-routing-key': q.name },
-    });
-    await channel.assertQueue(dlqOf(q.name), { durable: true });
-    await channel.bindQueue(dlqOf(q.name), topology.deadLetterExchange, q.name);
-    for (const delay of q.retryDelaysMs) {
-      await channel.assertQueue(retryQueueOf(q.name, delay), {
-        durable: true,
-        arguments: { 'x-message-ttl': delay, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': q.name },
-      });
+  for (const q of queueDeclarations(topology)) {
+    try {
+      await channel.assertQueue(q.name, { durable: true, arguments: q.arguments });
+    } catch (error) {
+      throw explainDeclareFailure(error, q.name, topology.queueType ?? DEFAULT_QUEUE_TYPE);
     }
-    for (const b of q.bindings) await channel.bindQueue(q.name, b.exchange, b.routingKey);
   }
+  for (const b of bindingDeclarations(topology)) await channel.bindQueue(b.queue, b.exchange, b.routingKey);
 }

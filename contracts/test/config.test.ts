@@ -43,6 +43,14 @@ describe('EnvReader', () => {
     ]);
   });
 
+  it('reads QUEUE_TYPE, classic by default', () => {
+    expect(new EnvReader({}).queueType()).to.equal('classic');
+    expect(new EnvReader({ QUEUE_TYPE: 'quorum' }).queueType()).to.equal('quorum');
+    expect(problemsOf((r) => r.queueType(), { QUEUE_TYPE: 'stream' })).to.deep.equal([
+      "QUEUE_TYPE must be one of classic, quorum (got 'stream')",
+    ]);
+  });
+
   it('refuses numbers that only look whole', () => {
     expect(problemsOf((r) => r.int('N', 0), { N: '1e3' })).to.have.length(1);
     expect(problemsOf((r) => r.int('N', 0), { N: '0x10' })).to.have.length(1);

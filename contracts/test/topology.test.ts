@@ -1,16 +1,33 @@
 import { expect } from 'chai';
 import {
+  ConfigError,
   declareTopology,
   deadLetterQueues,
+  dlqOf,
   EXCHANGES,
   QUEUES,
+  QUORUM_DELIVERY_LIMIT,
+  queueDeclarations,
   retryQueueOf,
   sagaflowTopology,
   SagaflowError,
   validateTopology,
   type Topology,
 } from '../src/index.js';
+import { explainDeclareFailure } from '../src/declare-failure.js';
 import { BusFixture } from './support/bus-fixture.js';
+
+const argumentsOf = (topology: Topology, name: string) =>
+  queueDeclarations(topology).find((q) => q.name === name)!.arguments;
+
+/** An error as amqplib reports a declaration the broker refused. */
+const refusal = (queue: string, argument: string, received: string, current: string) =>
+  Object.assign(
+    new Error(
+      `Operation failed: QueueDeclare; 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - inequivalent arg '${argument}' for queue '${queue}' in vhost 'v': received ${received} but current is ${current}"`,
+    ),
+    { code: 406 },
+  );
 
 const minimal = (): Topology => ({
   exchanges: [
@@ -53,6 +70,11 @@ describe('topology', () => {
       expect(rejection(t3).message).to.contain("unknown field 'args'");
     });
 
+    it('takes a queue type of classic or quorum only', () => {
+      expect(validateTopology({ ...minimal(), queueType: 'quorum' }).queueType).to.equal('quorum');
+      rejection({ ...minimal(), queueType: 'mirrored' });
+    });
+
     it('rejects bindings to undeclared exchanges', () => {
       const topology = minimal();
       topology.queues[0]!.bindings.push({ exchange: 'elsewhere', routingKey: 'x' });
@@ -71,6 +93,73 @@ describe('topology', () => {
       const badDelay = minimal();
       badDelay.queues[0]!.retryDelaysMs = [0];
       rejection(badDelay);
+    });
+  });
+
+  describe('queue declarations', () => {
+    it('declares classic queues with the arguments they always had', () => {
+      const topology = sagaflowTopology([100]);
+      expect(argumentsOf(topology, QUEUES.payment)).to.deep.equal({
+        'x-dead-letter-exchange': EXCHANGES.deadLetter,
+        'x-dead-letter-routing-key': QUEUES.payment,
+      });
+      expect(argumentsOf(topology, dlqOf(QUEUES.payment))).to.deep.equal({});
+      expect(argumentsOf(topology, retryQueueOf(QUEUES.payment, 100))).to.deep.equal({
+        'x-message-ttl': 100,
+        'x-dead-letter-exchange': '',
+        'x-dead-letter-routing-key': QUEUES.payment,
+      });
+    });
+
+    it('declares quorum queues that dead-letter at least once, with a delivery limit on work queues', () => {
+      const topology = sagaflowTopology([100], 'quorum');
+      const atLeastOnce = {
+        'x-queue-type': 'quorum',
+        'x-dead-letter-strategy': 'at-least-once',
+        'x-overflow': 'reject-publish',
+      };
+      expect(argumentsOf(topology, QUEUES.payment)).to.deep.equal({
+        ...atLeastOnce,
+        'x-delivery-limit': QUORUM_DELIVERY_LIMIT,
+        'x-dead-letter-exchange': EXCHANGES.deadLetter,
+        'x-dead-letter-routing-key': QUEUES.payment,
+      });
+      expect(argumentsOf(topology, dlqOf(QUEUES.payment))).to.deep.equal({ 'x-queue-type': 'quorum' });
+      expect(argumentsOf(topology, retryQueueOf(QUEUES.payment, 100))).to.deep.equal({
+        ...atLeastOnce,
+        'x-message-ttl': 100,
+        'x-dead-letter-exchange': '',
+        'x-dead-letter-routing-key': QUEUES.payment,
+      });
+      for (const q of queueDeclarations(topology)) expect(q.arguments['x-queue-type'], q.name).to.equal('quorum');
+      expect(JSON.stringify(topology)).to.not.contain('x-max-priority');
+    });
+
+    it('explains a queue of the other type in one line saying what to do', () => {
+      const toQuorum = explainDeclareFailure(
+        refusal('payment.commands', 'x-queue-type', "the value 'quorum' of type 'longstr'", 'none'),
+        'payment.commands',
+        'quorum',
+      ) as ConfigError;
+      expect(toQuorum).to.be.instanceOf(ConfigError);
+      expect(toQuorum.message).to.contain(
+        "queue 'payment.commands' exists on the broker as a classic queue but QUEUE_TYPE=quorum",
+      );
+      expect(toQuorum.message).to.contain('start with QUEUE_TYPE=classic');
+      const toClassic = explainDeclareFailure(
+        refusal('payment.commands', 'x-queue-type', 'none', "the value 'quorum' of type 'longstr'"),
+        'payment.commands',
+        'classic',
+      ) as ConfigError;
+      expect(toClassic.message).to.contain('as a quorum queue but QUEUE_TYPE=classic');
+      const other = explainDeclareFailure(
+        refusal('jobs.retry.100', 'x-message-ttl', "the value '100' of type 'long'", "the value '200' of type 'long'"),
+        'jobs.retry.100',
+        'quorum',
+      ) as ConfigError;
+      expect(other.message).to.contain("its 'x-message-ttl' is the value '200'");
+      const unrelated = new Error('socket closed');
+      expect(explainDeclareFailure(unrelated, 'jobs', 'quorum')).to.equal(unrelated);
     });
   });
 
@@ -99,5 +188,34 @@ describe('topology', () => {
       // The raw channel survived every declaration (a mismatch would have closed it).
       await channel.checkExchange(EXCHANGES.deadLetter);
     });
+
+    it('declares the quorum topology twice on one channel and from two buses', async () => {
+      const topology = sagaflowTopology([50, 100], 'quorum');
+      const channel = await fixture.channel();
+      await declareTopology(channel, topology);
+      await declareTopology(channel, topology);
+      const first = await fixture.bus({ topology });
+      const second = await fixture.bus({ topology });
+      expect(first.connected && second.connected).to.equal(true);
+      await channel.checkQueue(retryQueueOf(QUEUES.payment, 100));
+    });
+
+    for (const [existing, wanted] of [
+      ['classic', 'quorum'],
+      ['quorum', 'classic'],
+    ] as const) {
+      it(`refuses at once to connect with QUEUE_TYPE=${wanted} where the queues are ${existing}, saying what to do`, async () => {
+        await fixture.bus({ topology: sagaflowTopology([50, 100], existing) });
+        const began = Date.now();
+        const refused = await fixture.bus({ topology: sagaflowTopology([50, 100], wanted) }).then(
+          () => expect.fail('connected'),
+          (error: unknown) => error as ConfigError,
+        );
+        expect(Date.now() - began, 'no wait for the connect timeout').to.be.below(5_000);
+        expect(refused).to.be.instanceOf(ConfigError);
+        expect(refused.message).to.not.contain('\n');
+        expect(refused.message).to.contain(`as a ${existing} queue but QUEUE_TYPE=${wanted}`);
+      });
+    }
   });
 });

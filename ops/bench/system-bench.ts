@@ -5,13 +5,20 @@
  * work — so that every figure can be read as a share of what the broker alone carries.
  *
  *   node ops/dist/bench/system-bench.js [--orders 3000] [--warmup 300] [--runs 3] [--concurrency 50,200]
- *       [--catalogue 1000,1] [--mix happy,decline10] [--follow events|sse] [--skip-engine]
- *       [--out bench-results/latest.json]
+ *       [--catalogue 1000,1] [--mix happy,decline10] [--orchestrators 1,2] [--workers 1,2]
+ *       [--queue-type classic,quorum] [--follow events|sse] [--skip-engine] [--out bench-results/latest.json]
+ *
+ * `--orchestrators` and `--workers` (processes per participant) run the whole system with that many
+ * instances; the client spreads its POSTs over the orchestrators and hears the outcomes on the events
+ * exchange (or, with `--follow sse`, on the first orchestrator's `GET /events`: saga events fan out to
+ * every orchestrator's listeners). `--queue-type` declares the queues as QUEUE_TYPE says. Each
+ * combination is a scenario of its own; CPU per order sums every instance of a service.
  *
  * Each scenario runs `--runs` times, each time on a fresh system in its own vhost and schema; the
  * table and the JSON give medians. CPU per order is read from /proc for every process involved
- * (PostgreSQL is every `postgres` process, RabbitMQ its Erlang VM), so other load on the machine
- * shows up in it: compare figures within one run of the benchmark.
+ * (PostgreSQL: the backends serving the system's processes and the server's shared processes;
+ * RabbitMQ: its Erlang VM, which other clients of the broker share), so other load on the machine
+ * can show up in it: compare figures within one run of the benchmark.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -24,8 +31,10 @@ import pg from 'pg';
 import {
   EXCHANGES,
   PARTICIPANT_NAMES,
+  QUEUE_TYPES,
   SYSTEM_SERVICES,
   sagaflowTopology,
+  type QueueType,
   type SystemService,
 } from '@sagaflow/contracts';
 import { MessageBus, silentLogger } from '@sagaflow/contracts/messaging';
@@ -42,6 +51,9 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '50,200' },
     catalogue: { type: 'string', default: '1000,1' },
     mix: { type: 'string', default: 'happy,decline10' },
+    orchestrators: { type: 'string', default: '1' },
+    workers: { type: 'string', default: '1' },
+    'queue-type': { type: 'string', default: 'classic' },
     'skip-engine': { type: 'boolean', default: false },
     follow: { type: 'string', default: 'events' },
     out: { type: 'string', default: 'bench-results/latest.json' },
@@ -57,6 +69,18 @@ type Mix = 'happy' | 'decline10';
 type Follow = 'events' | 'sse';
 const follow = values.follow as Follow;
 if (follow !== 'events' && follow !== 'sse') throw new Error(`--follow must be events or sse (got '${follow}')`);
+const orchestratorCounts = values.orchestrators!.split(',').map(Number);
+const workerCounts = values.workers!.split(',').map(Number);
+const queueTypes = values['queue-type']!.split(',') as QueueType[];
+const badQueueType = queueTypes.find((t) => !QUEUE_TYPES.includes(t));
+if (badQueueType !== undefined) throw new Error(`--queue-type takes ${QUEUE_TYPES.join(', ')} (got '${badQueueType}')`);
+
+/** How the whole system runs: processes of the orchestrator and of each participant, and the queue type. */
+interface Layout {
+  orchestrators: number;
+  workers: number;
+  queueType: QueueType;
+}
 
 /** `client` is the benchmark's own process, which places the orders and follows their events. */
 type Process = SystemService | 'rabbitmq' | 'postgresql' | 'client';
@@ -75,6 +99,10 @@ export interface ScenarioResult {
   scenario: 'e2e' | 'engine' | 'null-saga';
   catalogue?: number;
   mix?: Mix;
+  /** Whole-system scenarios: orchestrator processes, processes per participant, queue type. */
+  orchestrators?: number;
+  workers?: number;
+  queueType?: QueueType;
   concurrency: number;
   ordersPerSecond: number;
   p50Ms: number;
@@ -117,14 +145,15 @@ function pidsNamed(...names: string[]): number[] {
     });
 }
 
-/** CPU of every process of the system, the broker and the database, read at one moment. */
+/** CPU of every process of the system (every instance), the broker and the database, read at one moment. */
 function sampleCpu(system: LocalSystem | null): Map<string, number> {
   const sample = new Map<string, number>();
   const clients: number[] = [];
   for (const service of system ? SYSTEM_SERVICES : []) {
-    const pid = system!.pid(service);
-    if (pid) sample.set(`${service}:${pid}`, cpuMsOf(pid));
-    if (pid) clients.push(pid);
+    for (const pid of system!.pidsOf(service)) {
+      sample.set(`${service}:${pid}`, cpuMsOf(pid));
+      clients.push(pid);
+    }
   }
   for (const pid of pidsNamed('beam.smp')) sample.set(`rabbitmq:${pid}`, cpuMsOf(pid));
   // The system's own backends and the server's shared processes, not other clients' backends. Backends
@@ -195,11 +224,11 @@ class Completions {
   private readonly controller = new AbortController();
   private bus?: MessageBus;
 
-  async open(follow: Follow, system: LocalSystem): Promise<void> {
+  async open(follow: Follow, system: LocalSystem, queueType: QueueType): Promise<void> {
     if (follow === 'events') {
       this.bus = await MessageBus.connect({
         url: system.amqpUrl,
-        topology: sagaflowTopology(),
+        topology: sagaflowTopology(undefined, queueType),
         logger: silentLogger(),
       });
       for (const status of ['completed', 'cancelled'])
@@ -325,9 +354,9 @@ async function seedCatalogue(inventoryUrl: string, size: number): Promise<void> 
   }
 }
 
-/** Places `count` orders, `concurrency` at a time, each held until its saga ends; latencies in ms. */
+/** Places `count` orders, `concurrency` at a time, over the orchestrators in turn, each held until its saga ends; latencies in ms. */
 async function placeOrders(
-  orchestratorUrl: string,
+  orchestratorUrls: string[],
   completions: Completions,
   count: number,
   concurrency: number,
@@ -343,6 +372,7 @@ async function placeOrders(
     while (next < count) {
       const n = next++;
       const t0 = performance.now();
+      const orchestratorUrl = orchestratorUrls[n % orchestratorUrls.length]!;
       const { sagaId } = await placeOrder(`${orchestratorUrl}/orders`, `${round}-${n}`, {
         customerId: `bench-${n}`,
         customerEmail: 'bench@example.com',
@@ -357,19 +387,29 @@ async function placeOrders(
   return latencies;
 }
 
-async function runSystem(catalogue: number, mix: Mix, concurrency: number): Promise<RunResult> {
-  const { system, vhost, cleanup } = await startTestSystem({ prefix: 'bench', env: { LOG_LEVEL: 'info' } });
+async function runSystem(catalogue: number, mix: Mix, concurrency: number, layout: Layout): Promise<RunResult> {
+  const { system, vhost, cleanup } = await startTestSystem({
+    prefix: 'bench',
+    env: { LOG_LEVEL: 'info', QUEUE_TYPE: layout.queueType },
+    // Up to eight processes start at once on a machine that may be busy.
+    startTimeoutMs: 60_000,
+    instances: {
+      orchestrator: layout.orchestrators,
+      ...Object.fromEntries(PARTICIPANT_NAMES.map((p) => [p, layout.workers])),
+    },
+  });
   try {
     await seedCatalogue(system.url('inventory'), catalogue);
     const completions = new Completions();
-    await completions.open(follow, system);
-    await placeOrders(system.url('orchestrator'), completions, warmup, concurrency, catalogue, mix);
+    await completions.open(follow, system, layout.queueType);
+    const orchestrators = system.urlsOf('orchestrator');
+    await placeOrders(orchestrators, completions, warmup, concurrency, catalogue, mix);
     const published = await publishedSoFar(vhost.name, 0);
     const commits = await commitsSoFar(system.storeUrl);
     const cpu = sampleCpu(system);
     const client = process.cpuUsage();
     const begin = performance.now();
-    const latencies = await placeOrders(system.url('orchestrator'), completions, orders, concurrency, catalogue, mix);
+    const latencies = await placeOrders(orchestrators, completions, orders, concurrency, catalogue, mix);
     const seconds = (performance.now() - begin) / 1000;
     const clientUsage = process.cpuUsage(client);
     const cpuMsPerOrder = {
@@ -389,7 +429,7 @@ async function runSystem(catalogue: number, mix: Mix, concurrency: number): Prom
       messagesPerOrder,
     };
   } catch (error) {
-    for (const service of SYSTEM_SERVICES) say(`--- ${service}, last lines:\n${system.output(service, 30)}`);
+    say(`the run failed; the services' last output:\n${system.output(undefined, 15)}`);
     throw error;
   } finally {
     await cleanup();
@@ -441,12 +481,18 @@ for (const concurrency of levels) {
   say(`null saga, C=${concurrency}`);
   results.push(summarise({ scenario: 'null-saga', concurrency }, await repeat(() => runNullSaga(concurrency))));
 }
+const layouts: Layout[] = queueTypes.flatMap((queueType) =>
+  orchestratorCounts.flatMap((orchestrators) => workerCounts.map((workers) => ({ orchestrators, workers, queueType }))),
+);
 for (const catalogue of catalogues) {
   for (const mix of mixes) {
     for (const concurrency of levels) {
-      say(`whole system, catalogue ${catalogue}, ${mix}, C=${concurrency}`);
-      const runResults = await repeat(() => runSystem(catalogue, mix, concurrency));
-      results.push(summarise({ scenario: 'e2e', catalogue, mix, concurrency }, runResults));
+      for (const layout of layouts) {
+        const shape = `${layout.orchestrators} orchestrator(s), ${layout.workers} worker(s) each, ${layout.queueType} queues`;
+        say(`whole system, catalogue ${catalogue}, ${mix}, C=${concurrency}, ${shape}`);
+        const runResults = await repeat(() => runSystem(catalogue, mix, concurrency, layout));
+        results.push(summarise({ scenario: 'e2e', catalogue, mix, ...layout, concurrency }, runResults));
+      }
     }
   }
 }
@@ -493,6 +539,9 @@ console.table(
     scenario: r.scenario,
     catalogue: r.catalogue ?? '',
     mix: r.mix ?? '',
+    orch: r.orchestrators ?? '',
+    workers: r.workers ?? '',
+    queues: r.queueType ?? '',
     C: r.concurrency,
     'orders/s': `${r.ordersPerSecond}${ratio(r)}`,
     'p50 ms': r.p50Ms,

@@ -3,6 +3,7 @@ import {
   EnvReader,
   ORCHESTRATOR_PORT,
   type LogLevel,
+  type QueueType,
   type SagaType,
 } from '@sagaflow/contracts';
 import { builtUiDir } from './ui-dir.js';
@@ -20,6 +21,8 @@ export interface OrchestratorConfig {
   stepMaxAttempts: number;
   /** Delays of the broker-side retries of a failing reply handler. */
   retryDelaysMs: number[];
+  /** `QUEUE_TYPE`: how the topology's queues are declared; classic when unset. */
+  queueType?: QueueType;
   /** Orders a client may place per minute; 0 is no limit. */
   rateLimitPerMinute: number;
   /** How many replies are handled at once. */
@@ -53,6 +56,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): OrchestratorCo
     stepTimeoutMs: read.int('STEP_TIMEOUT_MS', 10_000, { min: 50 }),
     stepMaxAttempts: read.int('STEP_MAX_ATTEMPTS', 3, { min: 1, max: 100 }),
     retryDelaysMs: read.intList('RETRY_DELAYS_MS', DEFAULT_RETRY_DELAYS_MS),
+    queueType: read.queueType(),
     rateLimitPerMinute: read.int('RATE_LIMIT_PER_MINUTE', 0),
     prefetch: read.int('REPLY_PREFETCH', 256, { min: 1, max: 10_000 }),
     uiDir: read.optional('UI_DIR') ?? builtUiDir(),

@@ -51,7 +51,7 @@ export async function start(
     await store.init();
     const bus = await MessageBus.connect({
       url: config.amqpUrl,
-      topology: sagaflowTopology(config.retryDelaysMs),
+      topology: sagaflowTopology(config.retryDelaysMs, config.queueType),
       logger: log,
       name: 'orchestrator',
     });

@@ -42,6 +42,7 @@ export function configFromEnv(service: string, env: NodeJS.ProcessEnv = process.
     port: read.int('PORT', defaultPortOf(name), { max: 65_535 }),
     retryDelaysMs: read.intList('RETRY_DELAYS_MS', DEFAULT_RETRY_DELAYS_MS),
     prefetch: read.int('COMMAND_PREFETCH', DEFAULT_PREFETCH, { min: 1, max: 10_000 }),
+    queueType: read.queueType(),
     apiToken: read.optional('API_TOKEN'),
     otlpEndpoint:
       read.optional('OTEL_EXPORTER_OTLP_ENDPOINT') && read.url('OTEL_EXPORTER_OTLP_ENDPOINT', '', ['http', 'https']),

@@ -2,6 +2,7 @@ import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-conn
 import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { Logger } from './logger.js';
 import { SagaflowError, toErrorInfo } from '../errors.js';
+import { ConfigError } from '../config.js';
 import type { ErrorInfo } from '../schemas/common.js';
 import type { Message } from '../messages.js';
 import { assertValidMessage, decodeMessage, routeOf } from './envelope.js';
@@ -114,8 +115,14 @@ export class MessageBus {
   private disconnectedSince: number | null = Date.now();
   private stopped = false;
   private stopping: Promise<void> | undefined;
+  /** Rejects with the first declaration the broker refused for good (a queue of the other type). */
+  private readonly refused: Promise<never>;
+  private connecting = true;
+  private refuse!: (error: ConfigError) => void;
 
   private constructor(options: MessageBusOptions) {
+    this.refused = new Promise<never>((_, reject) => (this.refuse = reject));
+    this.refused.catch(() => undefined);
     this.topology = validateTopology(options.topology);
     this.log = options.logger;
     this.maxPending = options.maxPendingPublishes ?? 10_000;
@@ -137,7 +144,7 @@ export class MessageBus {
     });
     this.connection.on('disconnect', ({ err }) => {
       this.disconnectedSince ??= Date.now();
-      if (this.stopped) return;
+      if (this.stopped || this.isRefusal(err)) return;
       this.log.warn('broker disconnected', { name: options.name, error: err?.message });
       this.outageTimer ??= setTimeout(() => this.failWaitingPublishes(), this.maxDisconnectedMs).unref();
     });
@@ -147,21 +154,45 @@ export class MessageBus {
     this.publisher = this.connection.createChannel({
       confirm: true,
       publishTimeout: options.publishTimeoutMs ?? 30_000,
-      setup: (channel: ConfirmChannel) => declareTopology(channel, this.topology),
+      setup: (channel: ConfirmChannel) => this.declare(channel),
     });
-    this.publisher.on('error', (err) => this.log.warn('publisher channel error', { error: (err as Error).message }));
+    this.publisher.on('error', (err) => {
+      if (!this.isRefusal(err)) this.log.warn('publisher channel error', { error: (err as Error).message });
+    });
   }
 
-  /** Connects and declares the topology; fails if the broker does not answer in time. */
+  /**
+   * Connects and declares the topology; fails if the broker does not answer in time, and at once with a
+   * `ConfigError` if it holds a queue declared otherwise (of the other `QUEUE_TYPE`, say).
+   */
   static async connect(options: MessageBusOptions, timeoutMs = 15_000): Promise<MessageBus> {
     const bus = new MessageBus(options);
     try {
-      await waitFor(bus.publisher.waitForConnect(), timeoutMs, 'connecting to the broker');
+      await waitFor(Promise.race([bus.publisher.waitForConnect(), bus.refused]), timeoutMs, 'connecting to the broker');
+      bus.connecting = false;
     } catch (error) {
       await bus.stop();
       throw error;
     }
     return bus;
+  }
+
+  /**
+   * Whether `error` is the broker refusing the topology while `connect` waits: `connect` fails with it,
+   * in one line, so the channel error and the disconnect that come with it are not logged as well.
+   */
+  private isRefusal(error: unknown): boolean {
+    if (!this.connecting) return false;
+    return error instanceof ConfigError || (error as { code?: unknown } | undefined)?.code === 406;
+  }
+
+  private async declare(channel: Channel): Promise<void> {
+    try {
+      await declareTopology(channel, this.topology);
+    } catch (error) {
+      if (error instanceof ConfigError) this.refuse(error);
+      throw error;
+    }
   }
 
   get connected(): boolean {
@@ -259,7 +290,7 @@ export class MessageBus {
     }
     const wrapper = this.connection.createChannel({
       setup: async (channel: Channel) => {
-        await declareTopology(channel, this.topology);
+        await this.declare(channel);
         const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
         await channel.bindQueue(queue, exchange, routingKey);
         await channel.consume(
@@ -284,7 +315,7 @@ export class MessageBus {
   createConsumerChannel(setup: (channel: Channel) => Promise<void>): ChannelWrapper {
     return this.connection.createChannel({
       setup: async (channel: Channel) => {
-        await declareTopology(channel, this.topology);
+        await this.declare(channel);
         await setup(channel);
       },
     });

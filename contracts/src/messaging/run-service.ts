@@ -15,7 +15,7 @@ export interface ServiceMain<TConfig> {
 
 /**
  * What a service's `main.ts` does, written once: read the configuration (a bad one is one line on
- * stderr and exit code 2), start, and on SIGTERM or SIGINT stop — drain — and exit 0, or 1 when the
+ * stderr and exit code 2, as is a start refused by a `ConfigError`), start, and on SIGTERM or SIGINT stop — drain — and exit 0, or 1 when the
  * stop was unclean. A start that fails logs why and exits 1.
  */
 export async function runService<TConfig>(main: ServiceMain<TConfig>): Promise<void> {
@@ -32,6 +32,12 @@ export async function runService<TConfig>(main: ServiceMain<TConfig>): Promise<v
   try {
     service = await main.start(config, logger);
   } catch (error) {
+    if (error instanceof ConfigError) {
+      // The broker or store disagrees with the configuration (a queue of the other QUEUE_TYPE): starting
+      // again would only fail again, so this is a refused configuration, not a crash.
+      process.stderr.write(`${main.name}: ${error.message}\n`);
+      process.exit(EXIT_BAD_USAGE);
+    }
     logger.error(`${main.name} could not start`, { error: (error as Error).message });
     process.exit(1);
   }

@@ -5,6 +5,7 @@ import type { Message } from '../messages.js';
 import type { DeliveryInfo } from '../messaging/handler-result.js';
 import { MessageBus } from '../messaging/message-bus.js';
 import { dlqOf, QUEUES, sagaflowTopology, type Topology } from '../topology.js';
+import type { QueueType } from '../config.js';
 import { waitUntil } from './eventually.js';
 import { createTestVhost, type TestVhost } from './vhost.js';
 
@@ -28,9 +29,9 @@ export class FailingPaymentQueue {
     readonly channel: Channel,
   ) {}
 
-  static async start(prefix: string): Promise<FailingPaymentQueue> {
+  static async start(prefix: string, queueType: QueueType = 'classic'): Promise<FailingPaymentQueue> {
     const vhost = await createTestVhost(prefix);
-    const topology = sagaflowTopology([20]);
+    const topology = sagaflowTopology([20], queueType);
     const bus = await MessageBus.connect({ url: vhost.url, topology, logger: silentLogger() });
     const raw = await amqp.connect(vhost.url);
     const queue = new FailingPaymentQueue(vhost, topology, bus, raw, await raw.createChannel());

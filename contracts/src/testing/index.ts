@@ -3,7 +3,14 @@
  * PostgreSQL schema per test, waiting for a condition with a deadline, and the services as real
  * processes for system tests.
  */
-export { createTestVhost, closeVhostConnections, managementApi, type TestVhost } from './vhost.js';
+export {
+  createTestVhost,
+  closeVhostConnections,
+  ensureFeatureFlags,
+  managementApi,
+  REQUIRED_FEATURE_FLAGS,
+  type TestVhost,
+} from './vhost.js';
 export { createTestSchema, type TestSchema } from './pg-schema.js';
 export { eventually, waitUntil } from './eventually.js';
 export {

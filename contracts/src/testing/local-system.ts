@@ -15,6 +15,11 @@ export interface LocalSystemOptions {
   storeUrl: string;
   /** Which services to run; all four by default. */
   services?: readonly SystemService[];
+  /**
+   * Processes per service, e.g. `{ orchestrator: 2, payment: 2 }`; one of each by default. Each has its
+   * own port; they share the broker's queues (competing consumers) and the store.
+   */
+  instances?: Partial<Record<SystemService, number>>;
   /** Variables for every service (DESIGN §8), e.g. short `STEP_TIMEOUT_MS` and `RETRY_DELAYS_MS` for tests. */
   env?: Record<string, string>;
   /** Variables for one service only; they win over `env`. */
@@ -40,12 +45,17 @@ export interface HttpResult {
 export interface LocalSystem {
   readonly amqpUrl: string;
   readonly storeUrl: string;
-  /** Base URL (`http://127.0.0.1:<port>`) of every service started. */
+  /** Base URL (`http://127.0.0.1:<port>`) of every service started (its first instance). */
   readonly urls: Readonly<Partial<Record<SystemService, string>>>;
+  /** The base URL of a service's first instance. */
   url(service: SystemService): string;
-  /** The process id of a running service (for reading its CPU time), else undefined. */
+  /** The base URLs of every instance of a service, the first first. */
+  urlsOf(service: SystemService): string[];
+  /** The process id of a service's first instance while it runs (for reading its CPU time), else undefined. */
   pid(service: SystemService): number | undefined;
-  /** JSON over HTTP to a service; never throws on a 4xx/5xx. */
+  /** The process ids of the instances of a service that run now. */
+  pidsOf(service: SystemService): number[];
+  /** JSON over HTTP to a service's first instance; never throws on a 4xx/5xx. */
   request(
     service: SystemService,
     method: string,
@@ -53,13 +63,16 @@ export interface LocalSystem {
     body?: unknown,
     headers?: Record<string, string>,
   ): Promise<HttpResult>;
-  /** Ends a service the hard way (no drain), as a crash would; it stays down until `restart`. */
+  /** Ends every instance of a service the hard way (no drain), as a crash would; it stays down until `restart`. */
   kill(service: SystemService, signal?: NodeJS.Signals): Promise<void>;
-  /** Stops a service (SIGTERM, drain) if it runs, starts it again on the same port and waits until it is healthy. */
+  /**
+   * Stops every instance of a service (SIGTERM, drain) that runs, starts each again on its port and
+   * waits until they are healthy.
+   */
   restart(service: SystemService): Promise<void>;
-  /** Services that exited without being told to. */
-  unexpectedExits(): { service: SystemService; code: number | null; signal: NodeJS.Signals | null }[];
-  /** The last lines each service wrote (all services when none is named). */
+  /** Services that exited without being told to (`instance` counts from 1). */
+  unexpectedExits(): { service: SystemService; instance: number; code: number | null; signal: NodeJS.Signals | null }[];
+  /** The last lines each service wrote, every instance (all services when none is named). */
   output(service?: SystemService, lines?: number): string;
   /** SIGTERM to every service, SIGKILL to any still running after `stopTimeoutMs`. */
   stop(): Promise<void>;
@@ -75,6 +88,7 @@ const OWN_VARIABLES = [
   'STEP_TIMEOUT_MS',
   'STEP_MAX_ATTEMPTS',
   'RETRY_DELAYS_MS',
+  'QUEUE_TYPE',
   'PAYMENT_LIMIT_CENTS',
   'RATE_LIMIT_PER_MINUTE',
   'ORCHESTRATOR_URL',
@@ -143,6 +157,8 @@ class ServiceProcess {
 
   constructor(
     readonly name: SystemService,
+    /** `payment` for a service's only or first instance, `payment#2` for its second. */
+    readonly label: string,
     readonly port: number,
     private readonly argv: string[],
     private readonly env: NodeJS.ProcessEnv,
@@ -176,7 +192,7 @@ class ServiceProcess {
     // 'close' rather than 'exit': by then everything the process wrote has been read.
     this.closed = new Promise((resolve) =>
       child.once('close', (code, signal) => {
-        this.collect(`\n[${this.name} exited: code ${code}, signal ${signal}]\n`);
+        this.collect(`\n[${this.label} exited: code ${code}, signal ${signal}]\n`);
         if (!this.expectingExit && !this.starting && generation === this.generation)
           this.onUnexpectedExit(code, signal);
         resolve();
@@ -201,7 +217,7 @@ class ServiceProcess {
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) {
         await this.closed;
-        throw new Error(`${this.name} exited while starting:\n${this.output(40)}`);
+        throw new Error(`${this.label} exited while starting:\n${this.output(40)}`);
       }
       try {
         const response = await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(1_000) });
@@ -211,7 +227,7 @@ class ServiceProcess {
         last = (error as Error).message;
       }
       if (Date.now() > deadline) {
-        throw new Error(`${this.name} not healthy within ${timeoutMs} ms (${last}):\n${this.output(40)}`);
+        throw new Error(`${this.label} not healthy within ${timeoutMs} ms (${last}):\n${this.output(40)}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -230,7 +246,7 @@ class ServiceProcess {
     const outcome = await Promise.race([exited.then(() => 'exited' as const), late]);
     clearTimeout(timer);
     if (outcome === 'late') {
-      this.collect(`\n[${this.name} did not stop within ${timeoutMs} ms of ${signal}: SIGKILL]\n`);
+      this.collect(`\n[${this.label} did not stop within ${timeoutMs} ms of ${signal}: SIGKILL]\n`);
       child.kill('SIGKILL');
       await exited;
     }
@@ -261,47 +277,63 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     options.onUnexpectedExit ?? ((_service: SystemService, text: string) => void process.stderr.write(`${text}\n`));
 
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !OWN_VARIABLES.includes(key)));
-  const processes = new Map<SystemService, ServiceProcess>();
-  const ports = new Map<SystemService, number>();
-  for (const name of services) ports.set(name, await freePort());
-  // The orchestrator shows the catalogue of the inventory started beside it.
-  const wiring: Partial<Record<SystemService, Record<string, string>>> = ports.has('inventory')
-    ? { orchestrator: { INVENTORY_URL: `http://127.0.0.1:${ports.get('inventory')}` } }
-    : {};
-  for (const name of services) {
-    const port = ports.get(name)!;
-    const env: NodeJS.ProcessEnv = {
-      ...inherited,
-      LOG_LEVEL: 'info',
-      ...wiring[name],
-      ...options.env,
-      ...options.serviceEnv?.[name],
-      AMQP_URL: amqpUrl,
-      STORE_URL: options.storeUrl,
-      PORT: String(port),
-    };
-    const service = new ServiceProcess(name, port, commandOf(root, name), env, keepLines, (code, signal) => {
-      exits.push({ service: name, code, signal });
-      report(
-        name,
-        `${name} exited unexpectedly (code ${code}, signal ${signal}); its last output:\n${service.output(40)}`,
-      );
-    });
-    processes.set(name, service);
-  }
-
-  const get = (name: SystemService): ServiceProcess => {
-    const service = processes.get(name);
-    if (!service) throw new Error(`${name} is not part of this system (started: ${[...processes.keys()].join(', ')})`);
-    return service;
+  const countOf = (name: SystemService): number => {
+    const count = options.instances?.[name] ?? 1;
+    if (!Number.isInteger(count) || count < 1) throw new Error(`instances.${name} must be a whole number ≥ 1`);
+    return count;
   };
+  const ports = new Map<SystemService, number[]>();
+  for (const name of services) {
+    const taken: number[] = [];
+    for (let i = 0; i < countOf(name); i++) taken.push(await freePort());
+    ports.set(name, taken);
+  }
+  // The orchestrator shows the catalogue of the (first) inventory started beside it.
+  const wiring: Partial<Record<SystemService, Record<string, string>>> = ports.has('inventory')
+    ? { orchestrator: { INVENTORY_URL: `http://127.0.0.1:${ports.get('inventory')![0]}` } }
+    : {};
+  const processes = new Map<SystemService, ServiceProcess[]>();
+  for (const name of services) {
+    const instances = ports.get(name)!.map((port, i) => {
+      const instance = i + 1;
+      const label = instance === 1 ? name : `${name}#${instance}`;
+      const env: NodeJS.ProcessEnv = {
+        ...inherited,
+        LOG_LEVEL: 'info',
+        ...wiring[name],
+        ...options.env,
+        ...options.serviceEnv?.[name],
+        AMQP_URL: amqpUrl,
+        STORE_URL: options.storeUrl,
+        PORT: String(port),
+      };
+      const service = new ServiceProcess(name, label, port, commandOf(root, name), env, keepLines, (code, signal) => {
+        exits.push({ service: name, instance, code, signal });
+        report(
+          name,
+          `${label} exited unexpectedly (code ${code}, signal ${signal}); its last output:\n${service.output(40)}`,
+        );
+      });
+      return service;
+    });
+    processes.set(name, instances);
+  }
+  const all = () => [...processes.values()].flat();
+
+  const get = (name: SystemService): ServiceProcess[] => {
+    const instances = processes.get(name);
+    if (!instances)
+      throw new Error(`${name} is not part of this system (started: ${[...processes.keys()].join(', ')})`);
+    return instances;
+  };
+  const first = (name: SystemService): ServiceProcess => get(name)[0]!;
   const stopAll = async () => {
-    await Promise.all([...processes.values()].map((p) => p.terminate('SIGTERM', stopTimeoutMs)));
+    await Promise.all(all().map((p) => p.terminate('SIGTERM', stopTimeoutMs)));
   };
 
   try {
-    for (const service of processes.values()) service.spawn();
-    await Promise.all([...processes.values()].map((p) => p.waitHealthy(startTimeoutMs)));
+    for (const service of all()) service.spawn();
+    await Promise.all(all().map((p) => p.waitHealthy(startTimeoutMs)));
   } catch (error) {
     await stopAll();
     throw error;
@@ -310,11 +342,13 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
   return {
     amqpUrl,
     storeUrl: options.storeUrl,
-    urls: Object.fromEntries([...processes].map(([name, p]) => [name, p.url])),
-    url: (name) => get(name).url,
-    pid: (name) => (get(name).running ? get(name).child?.pid : undefined),
+    urls: Object.fromEntries([...processes].map(([name, instances]) => [name, instances[0]!.url])),
+    url: (name) => first(name).url,
+    urlsOf: (name) => get(name).map((p) => p.url),
+    pid: (name) => (first(name).running ? first(name).child?.pid : undefined),
+    pidsOf: (name) => get(name).flatMap((p) => (p.running && p.child?.pid !== undefined ? [p.child.pid] : [])),
     async request(name, method, path, body, headers = {}) {
-      const response = await fetch(`${get(name).url}${path}`, {
+      const response = await fetch(`${first(name).url}${path}`, {
         method,
         headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
         ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
@@ -329,17 +363,22 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       }
       return { status: response.status, body: parsed, text };
     },
-    kill: (name, signal = 'SIGKILL') => get(name).terminate(signal, stopTimeoutMs),
+    async kill(name, signal = 'SIGKILL') {
+      await Promise.all(get(name).map((p) => p.terminate(signal, stopTimeoutMs)));
+    },
     async restart(name) {
-      const service = get(name);
-      await service.terminate('SIGTERM', stopTimeoutMs);
-      service.spawn();
-      await service.waitHealthy(startTimeoutMs);
+      await Promise.all(
+        get(name).map(async (service) => {
+          await service.terminate('SIGTERM', stopTimeoutMs);
+          service.spawn();
+          await service.waitHealthy(startTimeoutMs);
+        }),
+      );
     },
     unexpectedExits: () => [...exits],
     output(name, lines) {
-      const chosen = name === undefined ? [...processes.values()] : [get(name)];
-      return chosen.map((p) => `----- ${p.name} (${p.url}) -----\n${p.output(lines)}`).join('\n');
+      const chosen = name === undefined ? all() : get(name);
+      return chosen.map((p) => `----- ${p.label} (${p.url}) -----\n${p.output(lines)}`).join('\n');
     },
     stop: stopAll,
   };

@@ -33,8 +33,33 @@ export async function managementApi(method: string, path: string, body?: unknown
   return text ? JSON.parse(text) : undefined;
 }
 
+/**
+ * Feature flags Sagaflow's queues need: quorum queues dead-letter at least once only with `stream_queue`
+ * on (RabbitMQ 3.10). A broker installed fresh may have it off; enabling it is what
+ * `scripts/ensure-broker.sh` does too, and it cannot be undone (nor does it need to be).
+ */
+export const REQUIRED_FEATURE_FLAGS = ['quorum_queue', 'stream_queue'] as const;
+
+let flagsEnabled: Promise<void> | undefined;
+
+/** Enables `REQUIRED_FEATURE_FLAGS` on the broker where they are off; once per process. */
+export function ensureFeatureFlags(): Promise<void> {
+  flagsEnabled ??= (async () => {
+    const flags = ((await managementApi('GET', '/feature-flags')) as { name: string; state: string }[]) ?? [];
+    for (const name of REQUIRED_FEATURE_FLAGS) {
+      if (flags.find((f) => f.name === name)?.state === 'enabled') continue;
+      await managementApi('PUT', `/feature-flags/${name}/enable`, {});
+    }
+  })().catch((error: unknown) => {
+    flagsEnabled = undefined;
+    throw error;
+  });
+  return flagsEnabled;
+}
+
 /** A fresh vhost for one test (the guest user may use it); `delete()` removes it and all in it. */
 export async function createTestVhost(prefix = 'test'): Promise<TestVhost> {
+  await ensureFeatureFlags();
   const name = `${prefix}-${randomUUID()}`;
   const vhost = encodeURIComponent(name);
   await managementApi('PUT', `/vhosts/${vhost}`);

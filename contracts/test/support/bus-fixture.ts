@@ -1,5 +1,5 @@
 import amqplib, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
-import { sagaflowTopology } from '../../src/index.js';
+import { sagaflowTopology, type QueueType, type Topology } from '../../src/index.js';
 import { MessageBus, silentLogger, type MessageBusOptions } from '../../src/messaging/index.js';
 import { createTestVhost, eventually, type TestVhost } from '../../src/testing/index.js';
 
@@ -8,17 +8,25 @@ export class BusFixture {
   private readonly buses: MessageBus[] = [];
   private raw?: { connection: ChannelModel; channel: Channel };
 
-  private constructor(readonly vhost: TestVhost) {}
+  private constructor(
+    readonly vhost: TestVhost,
+    readonly queueType: QueueType,
+  ) {}
 
-  static async create(prefix = 'bus'): Promise<BusFixture> {
-    return new BusFixture(await createTestVhost(prefix));
+  static async create(prefix = 'bus', queueType: QueueType = 'classic'): Promise<BusFixture> {
+    return new BusFixture(await createTestVhost(prefix), queueType);
+  }
+
+  /** Sagaflow's topology with these retry delays and the fixture's queue type. */
+  topology(retryDelaysMs = [50, 100]): Topology {
+    return sagaflowTopology(retryDelaysMs, this.queueType);
   }
 
   /** A connected bus with short retry delays and a fast reconnect, unless told otherwise. */
   async bus(options: Partial<MessageBusOptions> = {}): Promise<MessageBus> {
     const bus = await MessageBus.connect({
       url: this.vhost.url,
-      topology: sagaflowTopology([50, 100]),
+      topology: this.topology(),
       logger: silentLogger(),
       reconnectSeconds: 0.1,
       ...options,

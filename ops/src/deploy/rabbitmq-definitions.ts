@@ -1,4 +1,17 @@
-import { EXCHANGES, QUEUES, dlqOf, retryQueueOf, type Topology } from '@sagaflow/contracts';
+import {
+  EXCHANGES,
+  QUEUES,
+  bindingDeclarations,
+  dlqOf,
+  queueDeclarations,
+  retryQueueOf,
+  type QueueType,
+  type Topology,
+} from '@sagaflow/contracts';
+
+/** The committed definitions file of each `QUEUE_TYPE`, under `ops/config/rabbitmq/`. */
+export const definitionsFileOf = (queueType: QueueType): string =>
+  queueType === 'classic' ? 'definitions.json' : `definitions.${queueType}.json`;
 
 /** The vhost Sagaflow lives in when RabbitMQ is set up from the definitions file (Compose, Kubernetes). */
 export const SAGAFLOW_VHOST = 'sagaflow';
@@ -186,7 +199,8 @@ export function rabbitmqDefinitions(topology: Topology, vhost = SAGAFLOW_VHOST):
       {
         vhost,
         name: 'dead-letters-on-disk',
-        // Dead letters wait for an operator and may pile up during an outage: keep them out of memory.
+        // Dead letters wait for an operator and may pile up during an outage: keep them out of memory
+        // (quorum queues ignore the mode: they keep their messages on disk anyway).
         pattern: '\\.dlq$',
         'apply-to': 'queues',
         definition: { 'queue-mode': 'lazy' },
@@ -202,20 +216,7 @@ export function rabbitmqDefinitions(topology: Topology, vhost = SAGAFLOW_VHOST):
       internal: false,
       arguments: {},
     })),
-    queues: topology.queues.flatMap((q) => [
-      queue(q.name, { 'x-dead-letter-exchange': topology.deadLetterExchange, 'x-dead-letter-routing-key': q.name }),
-      queue(dlqOf(q.name), {}),
-      ...q.retryDelaysMs.map((delay) =>
-        queue(retryQueueOf(q.name, delay), {
-          'x-message-ttl': delay,
-          'x-dead-letter-exchange': '',
-          'x-dead-letter-routing-key': q.name,
-        }),
-      ),
-    ]),
-    bindings: topology.queues.flatMap((q) => [
-      binding(topology.deadLetterExchange, dlqOf(q.name), q.name),
-      ...q.bindings.map((b) => binding(b.exchange, q.name, b.routingKey)),
-    ]),
+    queues: queueDeclarations(topology).map((q) => queue(q.name, q.arguments)),
+    bindings: bindingDeclarations(topology).map((b) => binding(b.exchange, b.queue, b.routingKey)),
   };
 }

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// Writes ops/config/rabbitmq/definitions.json from the contracts' topology (`make rabbitmq-definitions`).
+// Writes ops/config/rabbitmq/definitions.json (classic queues) and definitions.quorum.json (quorum
+// queues) from the contracts' topology (`make rabbitmq-definitions`).
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { sagaflowTopology } from '@sagaflow/contracts';
-import { rabbitmqDefinitions } from './rabbitmq-definitions.js';
+import { QUEUE_TYPES, sagaflowTopology } from '@sagaflow/contracts';
+import { definitionsFileOf, rabbitmqDefinitions } from './rabbitmq-definitions.js';
 
-const path = fileURLToPath(new URL('../../../config/rabbitmq/definitions.json', import.meta.url));
-writeFileSync(path, `${JSON.stringify(rabbitmqDefinitions(sagaflowTopology()), null, 2)}\n`);
-console.log(`wrote ${path}`);
+for (const queueType of QUEUE_TYPES) {
+  const path = fileURLToPath(new URL(`../../../config/rabbitmq/${definitionsFileOf(queueType)}`, import.meta.url));
+  const definitions = rabbitmqDefinitions(sagaflowTopology(undefined, queueType));
+  writeFileSync(path, `${JSON.stringify(definitions, null, 2)}\n`);
+  console.log(`wrote ${path} (${queueType} queues)`);
+}

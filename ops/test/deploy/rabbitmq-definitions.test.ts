@@ -6,27 +6,29 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
 import { expect } from 'chai';
-import { EXCHANGES, QUEUES, sagaflowTopology } from '@sagaflow/contracts';
+import { ConfigError, EXCHANGES, QUEUE_TYPES, QUEUES, sagaflowTopology, type QueueType } from '@sagaflow/contracts';
 import { DeadLetterQueues, MessageBus, silentLogger, type Subscription } from '@sagaflow/contracts/messaging';
 import { createTestVhost, findRepoRoot, managementApi, type TestVhost } from '@sagaflow/contracts/testing';
 import {
   BROKER_USERS,
+  definitionsFileOf,
   passwordVariableOf,
   rabbitmqDefinitions,
   type RabbitDefinitions,
 } from '../../src/deploy/rabbitmq-definitions.js';
 
 const root = findRepoRoot();
-const committedPath = join(root, 'ops', 'config', 'rabbitmq', 'definitions.json');
+const committedPathOf = (queueType: QueueType) => join(root, 'ops', 'config', 'rabbitmq', definitionsFileOf(queueType));
+const committedPath = committedPathOf('classic');
 const renderer = join(root, 'ops', 'config', 'rabbitmq', 'render-definitions.mjs');
 const run = promisify(execFile);
 
-/** The definitions as the Compose file renders them, with these passwords. */
-async function render(passwords: Record<string, string>): Promise<RabbitDefinitions> {
+/** The definitions as the Compose file renders them, with these passwords (and `QUEUE_TYPE`). */
+async function render(passwords: Record<string, string>, queueType?: QueueType): Promise<RabbitDefinitions> {
   const dir = await mkdtemp(join(tmpdir(), 'sagaflow-definitions-'));
   try {
     const out = join(dir, 'definitions.json');
-    const env = { PATH: process.env.PATH, ...passwords };
+    const env = { PATH: process.env.PATH, ...passwords, ...(queueType && { QUEUE_TYPE: queueType }) };
     await run(process.execPath, [renderer, committedPath, out], { env });
     return JSON.parse(await readFile(out, 'utf8')) as RabbitDefinitions;
   } finally {
@@ -35,14 +37,23 @@ async function render(passwords: Record<string, string>): Promise<RabbitDefiniti
 }
 
 describe('RabbitMQ definitions (ops/config/rabbitmq)', () => {
-  it('the committed file is the one generated from the contracts topology (make rabbitmq-definitions)', async () => {
-    const committed = JSON.parse(await readFile(committedPath, 'utf8'));
-    expect(committed).to.deep.equal(rabbitmqDefinitions(sagaflowTopology()));
-  });
+  for (const queueType of QUEUE_TYPES) {
+    it(`the committed ${definitionsFileOf(queueType)} is generated from the contracts topology with ${queueType} queues (make rabbitmq-definitions)`, async () => {
+      const committed = JSON.parse(await readFile(committedPathOf(queueType), 'utf8'));
+      expect(committed).to.deep.equal(rabbitmqDefinitions(sagaflowTopology(undefined, queueType)));
+    });
 
-  it('commits no password: every hash is empty until rendered from the environment', async () => {
-    const committed = JSON.parse(await readFile(committedPath, 'utf8')) as RabbitDefinitions;
-    expect(committed.users.map((u) => u.password_hash)).to.deep.equal(BROKER_USERS.map(() => ''));
+    it(`commits no password in ${definitionsFileOf(queueType)}: every hash is empty until rendered from the environment`, async () => {
+      const committed = JSON.parse(await readFile(committedPathOf(queueType), 'utf8')) as RabbitDefinitions;
+      expect(committed.users.map((u) => u.password_hash)).to.deep.equal(BROKER_USERS.map(() => ''));
+    });
+  }
+
+  it('renders the quorum definitions when QUEUE_TYPE=quorum', async () => {
+    const passwords = Object.fromEntries(BROKER_USERS.map((u) => [passwordVariableOf(u), `pw-${u}`]));
+    const types = (d: RabbitDefinitions) => new Set(d.queues.map((q) => q.arguments['x-queue-type'] ?? 'classic'));
+    expect(types(await render(passwords, 'quorum'))).to.deep.equal(new Set(['quorum']));
+    expect(types(await render(passwords))).to.deep.equal(new Set(['classic']));
   });
 
   it('refuses to render while a password is missing, naming it', async () => {
@@ -56,108 +67,132 @@ describe('RabbitMQ definitions (ops/config/rabbitmq)', () => {
     expect(failed?.stderr).to.contain('RABBITMQ_PAYMENT_PASSWORD');
   });
 
-  describe('loaded into a test vhost of the real broker', () => {
-    let vhost: TestVhost;
-    const prefix = `test-${randomUUID().slice(0, 8)}-`;
-    const passwords = Object.fromEntries(BROKER_USERS.map((u) => [u, randomUUID()]));
-    const loaded: string[] = [];
-    const open: { stop(): Promise<unknown> }[] = [];
+  for (const queueType of QUEUE_TYPES)
+    describe(`loaded into a test vhost of the real broker (${queueType} queues)`, () => {
+      let vhost: TestVhost;
+      const prefix = `test-${randomUUID().slice(0, 8)}-`;
+      const passwords = Object.fromEntries(BROKER_USERS.map((u) => [u, randomUUID()]));
+      const loaded: string[] = [];
+      const open: { stop(): Promise<unknown> }[] = [];
 
-    const urlOf = (user: string): string => {
-      const url = new URL(vhost.url);
-      url.username = encodeURIComponent(prefix + user);
-      url.password = encodeURIComponent(passwords[user]);
-      return url.toString();
-    };
-    const busAs = async (user: string) => {
-      const bus = await MessageBus.connect({ url: urlOf(user), topology: sagaflowTopology(), logger: silentLogger() });
-      open.push(bus);
-      return bus;
-    };
-    /** Consumes `queue` as `user` on a plain channel; resolves to the broker's refusal, or null. */
-    const refusalToConsume = async (user: string, queue: string): Promise<string | null> => {
-      const connection = await amqp.connect(urlOf(user));
-      try {
-        const channel = await connection.createChannel();
-        channel.on('error', () => undefined);
-        return await channel
-          .consume(queue, () => undefined)
-          .then(
-            () => null,
-            (error: Error) => error.message,
-          );
-      } finally {
-        await connection.close().catch(() => undefined);
-      }
-    };
-
-    before(async () => {
-      vhost = await createTestVhost('deploy-definitions');
-      const rendered = await render(Object.fromEntries(BROKER_USERS.map((u) => [passwordVariableOf(u), passwords[u]])));
-      // Users are broker-wide: load the services' users under a private prefix, and no administrator.
-      const users = rendered.users.filter((u) => u.name !== 'admin');
-      const definitions = {
-        ...rendered,
-        users: users.map((u) => ({ ...u, name: prefix + u.name })),
-        vhosts: [{ name: vhost.name }],
-        permissions: rendered.permissions
-          .filter((p) => p.user !== 'admin')
-          .map((p) => ({ ...p, user: prefix + p.user, vhost: vhost.name })),
-        policies: rendered.policies.map((p) => ({ ...p, vhost: vhost.name })),
-        exchanges: rendered.exchanges.map((e) => ({ ...e, vhost: vhost.name })),
-        queues: rendered.queues.map((q) => ({ ...q, vhost: vhost.name })),
-        bindings: rendered.bindings.map((b) => ({ ...b, vhost: vhost.name })),
+      const urlOf = (user: string): string => {
+        const url = new URL(vhost.url);
+        url.username = encodeURIComponent(prefix + user);
+        url.password = encodeURIComponent(passwords[user]);
+        return url.toString();
       };
-      loaded.push(...definitions.users.map((u) => u.name));
-      await managementApi('POST', '/definitions', definitions);
-    });
+      const busAs = async (user: string) => {
+        const bus = await MessageBus.connect({
+          url: urlOf(user),
+          topology: sagaflowTopology(undefined, queueType),
+          logger: silentLogger(),
+        });
+        open.push(bus);
+        return bus;
+      };
+      /** Consumes `queue` as `user` on a plain channel; resolves to the broker's refusal, or null. */
+      const refusalToConsume = async (user: string, queue: string): Promise<string | null> => {
+        const connection = await amqp.connect(urlOf(user));
+        try {
+          const channel = await connection.createChannel();
+          channel.on('error', () => undefined);
+          return await channel
+            .consume(queue, () => undefined)
+            .then(
+              () => null,
+              (error: Error) => error.message,
+            );
+        } finally {
+          await connection.close().catch(() => undefined);
+        }
+      };
 
-    after(async () => {
-      await Promise.allSettled(open.map((o) => o.stop()));
-      await Promise.allSettled(loaded.map((u) => managementApi('DELETE', `/users/${encodeURIComponent(u)}`)));
-      await vhost?.delete();
-    });
+      before(async () => {
+        vhost = await createTestVhost('deploy-definitions');
+        const rendered = await render(
+          Object.fromEntries(BROKER_USERS.map((u) => [passwordVariableOf(u), passwords[u]])),
+          queueType,
+        );
+        // Users are broker-wide: load the services' users under a private prefix, and no administrator.
+        const users = rendered.users.filter((u) => u.name !== 'admin');
+        const definitions = {
+          ...rendered,
+          users: users.map((u) => ({ ...u, name: prefix + u.name })),
+          vhosts: [{ name: vhost.name }],
+          permissions: rendered.permissions
+            .filter((p) => p.user !== 'admin')
+            .map((p) => ({ ...p, user: prefix + p.user, vhost: vhost.name })),
+          policies: rendered.policies.map((p) => ({ ...p, vhost: vhost.name })),
+          exchanges: rendered.exchanges.map((e) => ({ ...e, vhost: vhost.name })),
+          queues: rendered.queues.map((q) => ({ ...q, vhost: vhost.name })),
+          bindings: rendered.bindings.map((b) => ({ ...b, vhost: vhost.name })),
+        };
+        loaded.push(...definitions.users.map((u) => u.name));
+        await managementApi('POST', '/definitions', definitions);
+      });
 
-    it('lets each participant declare the topology and consume its own queues', async () => {
-      for (const [user, queue] of [
-        ['inventory', QUEUES.inventory],
-        ['inventory', QUEUES.inventoryEvents],
-        ['payment', QUEUES.payment],
-        ['notification', QUEUES.notification],
-      ] as const) {
-        const bus = await busAs(user);
-        const subscription: Subscription = await bus.consume(queue, async () => undefined);
-        open.push(subscription);
-      }
-    });
+      after(async () => {
+        await Promise.allSettled(open.map((o) => o.stop()));
+        await Promise.allSettled(loaded.map((u) => managementApi('DELETE', `/users/${encodeURIComponent(u)}`)));
+        await vhost?.delete();
+      });
 
-    it('lets the orchestrator consume replies and listen to saga events', async () => {
-      const bus = await busAs('orchestrator');
-      open.push(await bus.consume(QUEUES.replies, async () => undefined));
-      open.push(await bus.listen(EXCHANGES.events, 'saga.#', () => undefined));
-    });
+      it('lets each participant declare the topology and consume its own queues', async () => {
+        for (const [user, queue] of [
+          ['inventory', QUEUES.inventory],
+          ['inventory', QUEUES.inventoryEvents],
+          ['payment', QUEUES.payment],
+          ['notification', QUEUES.notification],
+        ] as const) {
+          const bus = await busAs(user);
+          const subscription: Subscription = await bus.consume(queue, async () => undefined);
+          open.push(subscription);
+        }
+      });
 
-    it('lets the ops user read the dead-letter queues', async () => {
-      const deadLetters = await DeadLetterQueues.connect(urlOf('ops'));
-      open.push({ stop: () => deadLetters.close() });
-      expect(await deadLetters.list()).to.deep.equal([]);
-    });
+      it('lets the orchestrator consume replies and listen to saga events', async () => {
+        const bus = await busAs('orchestrator');
+        open.push(await bus.consume(QUEUES.replies, async () => undefined));
+        open.push(await bus.listen(EXCHANGES.events, 'saga.#', () => undefined));
+      });
 
-    it("refuses a service's user on another service's queue", async () => {
-      expect(await refusalToConsume('notification', QUEUES.payment)).to.match(/ACCESS_REFUSED/);
-      expect(await refusalToConsume('payment', QUEUES.replies)).to.match(/ACCESS_REFUSED/);
-      expect(await refusalToConsume('ops', QUEUES.inventory)).to.match(/ACCESS_REFUSED/);
-      expect(await refusalToConsume('notification', QUEUES.notification)).to.equal(null);
-    });
+      it('lets the ops user read the dead-letter queues', async () => {
+        const deadLetters = await DeadLetterQueues.connect(urlOf('ops'));
+        open.push({ stop: () => deadLetters.close() });
+        expect(await deadLetters.list()).to.deep.equal([]);
+      });
 
-    it('refuses a wrong password', async () => {
-      const url = new URL(urlOf('payment'));
-      url.password = 'not-the-password';
-      const error = await amqp.connect(url.toString()).then(
-        (c) => (void c.close(), null),
-        (e: Error) => e.message,
-      );
-      expect(error).to.match(/ACCESS_REFUSED|403/);
+      it("refuses a service's user on another service's queue", async () => {
+        expect(await refusalToConsume('notification', QUEUES.payment)).to.match(/ACCESS_REFUSED/);
+        expect(await refusalToConsume('payment', QUEUES.replies)).to.match(/ACCESS_REFUSED/);
+        expect(await refusalToConsume('ops', QUEUES.inventory)).to.match(/ACCESS_REFUSED/);
+        expect(await refusalToConsume('notification', QUEUES.notification)).to.equal(null);
+      });
+
+      it('stops a service started with the other QUEUE_TYPE with one line saying what to do', async () => {
+        const other: QueueType = queueType === 'classic' ? 'quorum' : 'classic';
+        const url = urlOf('payment');
+        const refused = await MessageBus.connect(
+          { url, topology: sagaflowTopology(undefined, other), logger: silentLogger() },
+          5_000,
+        ).then(
+          async (bus) => (await bus.stop(), null),
+          (error: Error) => error,
+        );
+        expect(refused).to.be.instanceOf(ConfigError);
+        expect(refused!.message).to.not.contain('\n');
+        expect(refused!.message).to.contain(`as a ${queueType} queue but QUEUE_TYPE=${other}`);
+        expect(refused!.message).to.contain(`start with QUEUE_TYPE=${queueType}`);
+      });
+
+      it('refuses a wrong password', async () => {
+        const url = new URL(urlOf('payment'));
+        url.password = 'not-the-password';
+        const error = await amqp.connect(url.toString()).then(
+          (c) => (void c.close(), null),
+          (e: Error) => e.message,
+        );
+        expect(error).to.match(/ACCESS_REFUSED|403/);
+      });
     });
-  });
 });

@@ -1,4 +1,4 @@
-import { commandQueueOf, sagaflowTopology, type ParticipantName } from '@sagaflow/contracts';
+import { commandQueueOf, sagaflowTopology, type ParticipantName, type QueueType } from '@sagaflow/contracts';
 import { MessageBus, silentLogger, type Logger, type Subscription } from '@sagaflow/contracts/messaging';
 import type { Express } from 'express';
 import { FaultInjector } from './faults.js';
@@ -16,6 +16,8 @@ export interface ParticipantConfig {
   port: number;
   host?: string;
   retryDelaysMs: number[];
+  /** `QUEUE_TYPE`: how the topology's queues are declared; classic when unset. */
+  queueType?: QueueType;
   /** Commands (and events) delivered at once; also the most commands committed in one transaction. */
   prefetch?: number;
   /** When set, mutating HTTP routes need `Authorization: Bearer <apiToken>`. */
@@ -84,7 +86,7 @@ export async function startParticipantService(options: ParticipantServiceOptions
   try {
     bus = await MessageBus.connect({
       url: config.amqpUrl,
-      topology: sagaflowTopology(config.retryDelaysMs),
+      topology: sagaflowTopology(config.retryDelaysMs, config.queueType),
       logger,
       name: service,
     });

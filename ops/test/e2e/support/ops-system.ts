@@ -15,12 +15,24 @@ export const API_TOKEN = 'e2e-operator-token';
  */
 export const E2E_ENV = { STEP_TIMEOUT_MS: '1500', STEP_MAX_ATTEMPTS: '2', RETRY_DELAYS_MS: '50,100' };
 
-/** Mocha hooks: one system (every service a process) for the file, output of a failed test, cleanup. */
-export function useOpsSystem(prefix: string): { readonly system: LocalSystem } {
+/**
+ * Mocha hooks: one system (every service a process) for the file, output of a failed test, cleanup.
+ * `env` adds variables for every service (QUEUE_TYPE, say); `startTimeoutMs` is how long each
+ * service may take to become healthy.
+ */
+export function useOpsSystem(
+  prefix: string,
+  { env = {}, startTimeoutMs }: { env?: Record<string, string>; startTimeoutMs?: number } = {},
+): { readonly system: LocalSystem } {
   let started: TestSystem | undefined;
   before(async function () {
-    this.timeout(60_000);
-    started = await startTestSystem({ prefix, env: E2E_ENV, serviceEnv: { orchestrator: { API_TOKEN } } });
+    this.timeout(Math.max(60_000, 2 * (startTimeoutMs ?? 0)));
+    started = await startTestSystem({
+      prefix,
+      env: { ...E2E_ENV, ...env },
+      serviceEnv: { orchestrator: { API_TOKEN } },
+      ...(startTimeoutMs !== undefined && { startTimeoutMs }),
+    });
   });
   afterEach(function () {
     if (started && this.currentTest?.state === 'failed') {
