@@ -103,6 +103,7 @@ function orderSchema(): mongoose.Schema<OrderDoc> {
 @modelOptions({ schemaOptions: { ...documentOptions, _id: true, collection: 'sagas' } })
 @index({ status: 1, createdAt: -1, _id: -1 })
 @index({ createdAt: -1, _id: -1 })
+@index({ type: 1, createdAt: -1, _id: -1 })
 @index({ deadlineAt: 1 }, { partialFilterExpression: { deadlineAt: { $type: 'date' } } })
 @index({ orderId: 1 })
 // Retention walks finished sagas from the oldest; counts read those finished past the kept totals' horizon.

@@ -164,6 +164,7 @@ export class PostgresSagaStore implements SagaStore {
       );
       CREATE INDEX IF NOT EXISTS sagas_status_created ON ${this.sagas} (status, created_at DESC, saga_id DESC);
       CREATE INDEX IF NOT EXISTS sagas_created ON ${this.sagas} (created_at DESC, saga_id DESC);
+      CREATE INDEX IF NOT EXISTS sagas_type_created ON ${this.sagas} (type, created_at DESC, saga_id DESC);
       CREATE INDEX IF NOT EXISTS sagas_deadline ON ${this.sagas} (deadline_at) WHERE deadline_at IS NOT NULL;
       CREATE INDEX IF NOT EXISTS sagas_order ON ${this.sagas} (order_id);
       -- Small however many sagas have finished: counts in flight read it alone.
