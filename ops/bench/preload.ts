@@ -37,9 +37,10 @@ export async function preloadFinishedSagas(storeUrl: string, count: number): Pro
     const templateId = template.rows[0].saga_id;
     // A bulk load, not business writes: losing it in a crash costs nothing, so skip the WAL flush.
     await client.query('SET synchronous_commit = off');
+    const sql = copySql(prefix, await columnsOf(client, schema ?? 'public', 'sagas'), await columnsOf(client, schema ?? 'public', 'orders'));
     for (let done = 0; done < count; done += CHUNK) {
       const n = Math.min(CHUNK, count - done);
-      await client.query(copySql(prefix), [templateId, done + 1, done + n]);
+      await client.query(sql, [templateId, done + 1, done + n]);
     }
     await client.query(`VACUUM ANALYZE ${prefix}orders`);
     await client.query(`VACUUM ANALYZE ${prefix}sagas`);
@@ -49,11 +50,46 @@ export async function preloadFinishedSagas(storeUrl: string, count: number): Pro
   }
 }
 
+async function columnsOf(client: pg.Client, schema: string, table: string): Promise<string[]> {
+  const { rows } = await client.query<{ column_name: string }>(
+    `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2
+     ORDER BY ordinal_position`,
+    [schema, table],
+  );
+  return rows.map((r) => r.column_name);
+}
+
+/** Column list and select list: the template's own value, unless `changed` names what to put instead. */
+function copyOf(alias: string, columns: string[], changed: Record<string, string>): { into: string; values: string } {
+  return {
+    into: columns.map(quoteIdent).join(', '),
+    values: columns.map((c) => changed[c] ?? `${alias}.${quoteIdent(c)}`).join(', '),
+  };
+}
+
 /**
  * One statement that copies the template saga ($1) and its order for g in [$2, $3]: new ids, times
  * moved g milliseconds (plus a day) into the past, ids inside the snapshot replaced, no idempotency key.
+ * Whatever other columns the tables have are copied as they are.
  */
-function copySql(prefix: string): string {
+function copySql(prefix: string, sagaColumns: string[], orderColumns: string[]): string {
+  const saga = copyOf('t', sagaColumns, {
+    saga_id: 'g.saga_id',
+    order_id: 'g.order_id',
+    created_at: 't.created_at - g.back',
+    updated_at: 't.updated_at - g.back',
+    snapshot: 'replace(replace(t.snapshot::text, t.saga_id, g.saga_id), t.order_id, g.order_id)::jsonb',
+  });
+  const order = copyOf('o', orderColumns, {
+    order_id: 'g.order_id',
+    saga_id: 'g.saga_id',
+    active_saga_id: 'g.saga_id',
+    customer_id: "'preload-' || (g.n % 10000)",
+    idempotency_key: 'NULL',
+    request_hash: 'NULL',
+    created_at: 'o.created_at - g.back',
+    updated_at: 'o.updated_at - g.back',
+  });
   return `
     WITH t AS (SELECT * FROM ${prefix}sagas WHERE saga_id = $1),
     o AS (SELECT * FROM ${prefix}orders WHERE order_id = (SELECT order_id FROM t)),
@@ -62,20 +98,8 @@ function copySql(prefix: string): string {
         interval '1 day' + n * interval '1 millisecond' AS back
       FROM generate_series($2::int, $3::int) AS n
     ),
-    ins_sagas AS (
-      INSERT INTO ${prefix}sagas
-      SELECT (jsonb_populate_record(NULL::${prefix}sagas, to_jsonb(t) || jsonb_build_object(
-        'saga_id', g.saga_id, 'order_id', g.order_id,
-        'created_at', t.created_at - g.back, 'updated_at', t.updated_at - g.back,
-        'snapshot', replace(replace(t.snapshot::text, t.saga_id, g.saga_id), t.order_id, g.order_id)::jsonb
-      ))).*
-      FROM t CROSS JOIN g
+    copied AS (
+      INSERT INTO ${prefix}sagas (${saga.into}) SELECT ${saga.values} FROM t CROSS JOIN g
     )
-    INSERT INTO ${prefix}orders
-    SELECT (jsonb_populate_record(NULL::${prefix}orders, to_jsonb(o) || jsonb_build_object(
-      'order_id', g.order_id, 'saga_id', g.saga_id, 'active_saga_id', g.saga_id,
-      'customer_id', 'preload-' || (g.n % 10000), 'idempotency_key', NULL, 'request_hash', NULL,
-      'created_at', o.created_at - g.back, 'updated_at', o.updated_at - g.back
-    ))).*
-    FROM o CROSS JOIN g`;
+    INSERT INTO ${prefix}orders (${order.into}) SELECT ${order.values} FROM o CROSS JOIN g`;
 }

@@ -5,7 +5,8 @@
  * work — so that every figure can be read as a share of what the broker alone carries.
  *
  *   node ops/dist/bench/system-bench.js [--orders 3000] [--warmup 300] [--runs 3] [--concurrency 50,200]
- *       [--catalogue 1000,1] [--mix happy,decline10] [--skip-engine] [--out bench-results/latest.json]
+ *       [--catalogue 1000,1] [--mix happy,decline10] [--preload 10000,1000000] [--skip-engine]
+ *       [--out bench-results/latest.json]
  *
  * Each scenario runs `--runs` times, each time on a fresh system in its own vhost and schema; the
  * table and the JSON give medians. CPU per order is read from /proc for every process involved
@@ -21,6 +22,7 @@ import pg from 'pg';
 import { PARTICIPANT_NAMES, SYSTEM_SERVICES, type SystemService } from '@sagaflow/contracts';
 import { findRepoRoot, managementApi, startTestSystem, type LocalSystem } from '@sagaflow/contracts/testing';
 import { nullSaga } from './null-saga.js';
+import { preloadFinishedSagas } from './preload.js';
 import { median, percentile } from './stats.js';
 
 const { values } = parseArgs({
@@ -32,6 +34,7 @@ const { values } = parseArgs({
     catalogue: { type: 'string', default: '1000,1' },
     mix: { type: 'string', default: 'happy,decline10' },
     'skip-engine': { type: 'boolean', default: false },
+    preload: { type: 'string', default: '0' },
     out: { type: 'string', default: 'bench-results/latest.json' },
   },
 });
@@ -42,6 +45,8 @@ const levels = values.concurrency!.split(',').map(Number);
 const catalogues = values.catalogue!.split(',').map(Number);
 const mixes = values.mix!.split(',') as Mix[];
 type Mix = 'happy' | 'decline10';
+/** Finished sagas put into the store before the measured orders, one scenario per size. */
+const preloads = values.preload!.split(',').map(Number);
 
 type Process = SystemService | 'rabbitmq' | 'postgresql';
 
@@ -59,6 +64,8 @@ export interface ScenarioResult {
   scenario: 'e2e' | 'engine' | 'null-saga';
   catalogue?: number;
   mix?: Mix;
+  /** Finished sagas the store held before the measured orders. */
+  preload?: number;
   concurrency: number;
   ordersPerSecond: number;
   p50Ms: number;
@@ -269,13 +276,17 @@ async function placeOrders(
   return latencies;
 }
 
-async function runSystem(catalogue: number, mix: Mix, concurrency: number): Promise<RunResult> {
+async function runSystem(catalogue: number, mix: Mix, concurrency: number, preload: number): Promise<RunResult> {
   const { system, vhost, cleanup } = await startTestSystem({ prefix: 'bench', env: { LOG_LEVEL: 'info' } });
   try {
     await seedCatalogue(system.url('inventory'), catalogue);
     const completions = new Completions();
     await completions.open(system.url('orchestrator'));
     await placeOrders(system.url('orchestrator'), completions, warmup, concurrency, catalogue, mix);
+    if (preload > 0) {
+      const loaded = await preloadFinishedSagas(system.storeUrl, preload);
+      say(`  preloaded ${preload} finished sagas in ${loaded.seconds.toFixed(1)} s`);
+    }
     const published = await publishedSoFar(vhost.name, 0);
     const commits = await commitsSoFar(system.storeUrl);
     const cpu = sampleCpu(system);
@@ -349,9 +360,11 @@ for (const concurrency of levels) {
 for (const catalogue of catalogues) {
   for (const mix of mixes) {
     for (const concurrency of levels) {
-      say(`whole system, catalogue ${catalogue}, ${mix}, C=${concurrency}`);
-      const runResults = await repeat(() => runSystem(catalogue, mix, concurrency));
-      results.push(summarise({ scenario: 'e2e', catalogue, mix, concurrency }, runResults));
+      for (const preload of preloads) {
+        say(`whole system, catalogue ${catalogue}, ${mix}, C=${concurrency}${preload ? `, ${preload} finished sagas` : ''}`);
+        const runResults = await repeat(() => runSystem(catalogue, mix, concurrency, preload));
+        results.push(summarise({ scenario: 'e2e', catalogue, mix, concurrency, ...(preload && { preload }) }, runResults));
+      }
     }
   }
 }
@@ -398,6 +411,7 @@ console.table(
     scenario: r.scenario,
     catalogue: r.catalogue ?? '',
     mix: r.mix ?? '',
+    ...(preloads.some(Boolean) && { preload: r.preload ?? '' }),
     C: r.concurrency,
     'orders/s': `${r.ordersPerSecond}${ratio(r)}`,
     'p50 ms': r.p50Ms,
