@@ -37,7 +37,11 @@ export async function preloadFinishedSagas(storeUrl: string, count: number): Pro
     const templateId = template.rows[0].saga_id;
     // A bulk load, not business writes: losing it in a crash costs nothing, so skip the WAL flush.
     await client.query('SET synchronous_commit = off');
-    const sql = copySql(prefix, await columnsOf(client, schema ?? 'public', 'sagas'), await columnsOf(client, schema ?? 'public', 'orders'));
+    const sql = copySql(
+      prefix,
+      await columnsOf(client, schema ?? 'public', 'sagas'),
+      await columnsOf(client, schema ?? 'public', 'orders'),
+    );
     for (let done = 0; done < count; done += CHUNK) {
       const n = Math.min(CHUNK, count - done);
       await client.query(sql, [templateId, done + 1, done + n]);

@@ -361,9 +361,13 @@ for (const catalogue of catalogues) {
   for (const mix of mixes) {
     for (const concurrency of levels) {
       for (const preload of preloads) {
-        say(`whole system, catalogue ${catalogue}, ${mix}, C=${concurrency}${preload ? `, ${preload} finished sagas` : ''}`);
+        say(
+          `whole system, catalogue ${catalogue}, ${mix}, C=${concurrency}${preload ? `, ${preload} finished sagas` : ''}`,
+        );
         const runResults = await repeat(() => runSystem(catalogue, mix, concurrency, preload));
-        results.push(summarise({ scenario: 'e2e', catalogue, mix, concurrency, ...(preload && { preload }) }, runResults));
+        results.push(
+          summarise({ scenario: 'e2e', catalogue, mix, concurrency, ...(preload && { preload }) }, runResults),
+        );
       }
     }
   }

@@ -73,7 +73,8 @@ export class RetentionSweeper {
         removed += n;
         if (n < batchSize) break;
       }
-      if (removed > 0) this.log.info('finished sagas removed', { removed, finishedBefore: finishedBefore.toISOString() });
+      if (removed > 0)
+        this.log.info('finished sagas removed', { removed, finishedBefore: finishedBefore.toISOString() });
     } catch (error) {
       this.log.warn('retention sweep failed', { error: (error as Error).message, removed });
     }

@@ -343,11 +343,7 @@ export class MongoSagaStore implements SagaStore {
         );
         removed += counted.deletedCount;
         if (counted.deletedCount > 0) {
-          await this.models.sagaCounts.updateOne(
-            { _id: status },
-            { $inc: { n: -counted.deletedCount } },
-            { session },
-          );
+          await this.models.sagaCounts.updateOne({ _id: status }, { $inc: { n: -counted.deletedCount } }, { session });
         }
       }
     });
