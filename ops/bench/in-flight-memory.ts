@@ -89,14 +89,19 @@ try {
     const worker = async () => {
       while (placed < mark) {
         const n = placed++;
-        const res = await system.request('orchestrator', 'POST', '/orders', {
-          customerId: `memory-${n % 1000}`,
-          customerEmail: 'memory@example.com',
-          currency: 'EUR',
-          items: [{ sku: skuOf(n % catalogue), quantity: 1 }],
-          payment: { method: 'card', token: 'tok_visa' },
+        // Plain fetch: no client-side timeout, the orchestrator is slow to answer under this load on purpose.
+        const res = await fetch(`${system.url('orchestrator')}/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            customerId: `memory-${n % 1000}`,
+            customerEmail: 'memory@example.com',
+            currency: 'EUR',
+            items: [{ sku: skuOf(n % catalogue), quantity: 1 }],
+            payment: { method: 'card', token: 'tok_visa' },
+          }),
         });
-        if (res.status !== 202) throw new Error(`POST /orders: ${res.status} ${res.text}`);
+        if (res.status !== 202) throw new Error(`POST /orders: ${res.status} ${await res.text()}`);
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
