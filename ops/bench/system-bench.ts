@@ -6,13 +6,15 @@
  *
  *   node ops/dist/bench/system-bench.js [--orders 3000] [--warmup 300] [--runs 3] [--concurrency 50,200]
  *       [--catalogue 1000,1] [--mix happy,decline10] [--orchestrators 1,2] [--workers 1,2]
- *       [--queue-type classic,quorum] [--follow events|sse] [--skip-engine] [--out bench-results/latest.json]
+ *       [--queue-type classic,quorum] [--preload 10000,1000000] [--follow events|sse] [--skip-engine]
+ *       [--out bench-results/latest.json]
  *
  * `--orchestrators` and `--workers` (processes per participant) run the whole system with that many
  * instances; the client spreads its POSTs over the orchestrators and hears the outcomes on the events
  * exchange (or, with `--follow sse`, on the first orchestrator's `GET /events`: saga events fan out to
  * every orchestrator's listeners). `--queue-type` declares the queues as QUEUE_TYPE says. Each
- * combination is a scenario of its own; CPU per order sums every instance of a service.
+ * combination is a scenario of its own; CPU per order sums every instance of a service. `--preload`
+ * fills the store with that many finished sagas (copies of a real one) before the measured orders.
  *
  * Each scenario runs `--runs` times, each time on a fresh system in its own vhost and schema; the
  * table and the JSON give medians. CPU per order is read from /proc for every process involved
@@ -40,6 +42,7 @@ import {
 import { MessageBus, silentLogger } from '@sagaflow/contracts/messaging';
 import { findRepoRoot, managementApi, startTestSystem, type LocalSystem } from '@sagaflow/contracts/testing';
 import { nullSaga } from './null-saga.js';
+import { preloadFinishedSagas } from './preload.js';
 import { postgresPidsServing } from './postgres-backends.js';
 import { median, percentile } from './stats.js';
 
@@ -55,6 +58,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1' },
     'queue-type': { type: 'string', default: 'classic' },
     'skip-engine': { type: 'boolean', default: false },
+    preload: { type: 'string', default: '0' },
     follow: { type: 'string', default: 'events' },
     out: { type: 'string', default: 'bench-results/latest.json' },
   },
@@ -75,11 +79,18 @@ const queueTypes = values['queue-type']!.split(',') as QueueType[];
 const badQueueType = queueTypes.find((t) => !QUEUE_TYPES.includes(t));
 if (badQueueType !== undefined) throw new Error(`--queue-type takes ${QUEUE_TYPES.join(', ')} (got '${badQueueType}')`);
 
-/** How the whole system runs: processes of the orchestrator and of each participant, and the queue type. */
+/** Finished sagas put into the store before the measured orders, one scenario per size. */
+const preloads = values.preload!.split(',').map(Number);
+
+/**
+ * How the whole system runs: processes of the orchestrator and of each participant, the queue type,
+ * and how many finished sagas the store holds.
+ */
 interface Layout {
   orchestrators: number;
   workers: number;
   queueType: QueueType;
+  preload: number;
 }
 
 /** `client` is the benchmark's own process, which places the orders and follows their events. */
@@ -103,6 +114,8 @@ export interface ScenarioResult {
   orchestrators?: number;
   workers?: number;
   queueType?: QueueType;
+  /** Finished sagas the store held before the measured orders. */
+  preload?: number;
   concurrency: number;
   ordersPerSecond: number;
   p50Ms: number;
@@ -404,6 +417,10 @@ async function runSystem(catalogue: number, mix: Mix, concurrency: number, layou
     await completions.open(follow, system, layout.queueType);
     const orchestrators = system.urlsOf('orchestrator');
     await placeOrders(orchestrators, completions, warmup, concurrency, catalogue, mix);
+    if (layout.preload > 0) {
+      const loaded = await preloadFinishedSagas(system.storeUrl, layout.preload);
+      say(`  preloaded ${layout.preload} finished sagas in ${loaded.seconds.toFixed(1)} s`);
+    }
     const published = await publishedSoFar(vhost.name, 0);
     const commits = await commitsSoFar(system.storeUrl);
     const cpu = sampleCpu(system);
@@ -482,13 +499,17 @@ for (const concurrency of levels) {
   results.push(summarise({ scenario: 'null-saga', concurrency }, await repeat(() => runNullSaga(concurrency))));
 }
 const layouts: Layout[] = queueTypes.flatMap((queueType) =>
-  orchestratorCounts.flatMap((orchestrators) => workerCounts.map((workers) => ({ orchestrators, workers, queueType }))),
+  orchestratorCounts.flatMap((orchestrators) =>
+    workerCounts.flatMap((workers) => preloads.map((preload) => ({ orchestrators, workers, queueType, preload }))),
+  ),
 );
 for (const catalogue of catalogues) {
   for (const mix of mixes) {
     for (const concurrency of levels) {
       for (const layout of layouts) {
-        const shape = `${layout.orchestrators} orchestrator(s), ${layout.workers} worker(s) each, ${layout.queueType} queues`;
+        const shape =
+          `${layout.orchestrators} orchestrator(s), ${layout.workers} worker(s) each, ${layout.queueType} queues` +
+          (layout.preload ? `, ${layout.preload} finished sagas` : '');
         say(`whole system, catalogue ${catalogue}, ${mix}, C=${concurrency}, ${shape}`);
         const runResults = await repeat(() => runSystem(catalogue, mix, concurrency, layout));
         results.push(summarise({ scenario: 'e2e', catalogue, mix, ...layout, concurrency }, runResults));
@@ -542,6 +563,7 @@ console.table(
     orch: r.orchestrators ?? '',
     workers: r.workers ?? '',
     queues: r.queueType ?? '',
+    ...(preloads.some(Boolean) && { preload: r.preload ?? '' }),
     C: r.concurrency,
     'orders/s': `${r.ordersPerSecond}${ratio(r)}`,
     'p50 ms': r.p50Ms,

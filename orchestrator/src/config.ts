@@ -42,7 +42,15 @@ export interface OrchestratorConfig {
   otlpEndpoint?: string;
   /** The inventory service, whose catalogue `GET /products` shows. */
   inventoryUrl: string;
+  /**
+   * Hours after which a finished saga (COMPLETED, CANCELLED) is removed, its order kept; 0 keeps every
+   * saga forever.
+   */
+  sagaRetentionHours?: number;
 }
+
+/** A week: long enough to look into what went wrong with an order, short enough to keep the store small. */
+export const DEFAULT_SAGA_RETENTION_HOURS = 168;
 
 /** Reads DESIGN §8's variables; throws one error naming every bad one. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): OrchestratorConfig {
@@ -63,6 +71,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): OrchestratorCo
     inventoryUrl: read.url('INVENTORY_URL', 'http://127.0.0.1:8081', ['http', 'https']),
     corsOrigins: read.origins('CORS_ORIGINS'),
     trustProxyHops: read.int('TRUST_PROXY_HOPS', 0, { max: 10 }),
+    sagaRetentionHours: read.int('SAGA_RETENTION_HOURS', DEFAULT_SAGA_RETENTION_HOURS, { max: 24 * 365 * 100 }),
     otlpEndpoint:
       read.optional('OTEL_EXPORTER_OTLP_ENDPOINT') && read.url('OTEL_EXPORTER_OTLP_ENDPOINT', '', ['http', 'https']),
   };

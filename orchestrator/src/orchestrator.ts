@@ -11,10 +11,11 @@ import {
 } from '@sagaflow/contracts/messaging';
 import { createApp } from './api/app.js';
 import { SagaEventStream } from './api/saga-event-stream.js';
-import type { OrchestratorConfig } from './config.js';
+import { DEFAULT_SAGA_RETENTION_HOURS, type OrchestratorConfig } from './config.js';
 import { OutboxRelay } from './engine/outbox-relay.js';
 import { SagaEngine } from './engine/saga-engine.js';
 import { allOf } from './engine/saga-observer.js';
+import { RetentionSweeper } from './engine/retention-sweeper.js';
 import { TimeoutSweeper } from './engine/timeout-sweeper.js';
 import { SagaMetrics } from './metrics.js';
 import { SagaTracer } from './tracing/saga-tracer.js';
@@ -90,6 +91,10 @@ export async function start(
     });
     sweeper.start();
     opened.push({ what: 'timeout sweeper', close: () => sweeper.stop() });
+    const retentionHours = config.sagaRetentionHours ?? DEFAULT_SAGA_RETENTION_HOURS;
+    const retention = new RetentionSweeper(store, log, { retentionMs: retentionHours * 3_600_000 });
+    retention.start();
+    opened.push({ what: 'retention sweeper', close: () => retention.stop() });
     const replies = await consumeReplies(bus, engine, log, config.prefetch);
     opened.push({ what: 'reply consumer', close: () => replies.stop() });
 

@@ -30,4 +30,11 @@ describe('orchestrator configuration: security and tracing variables', () => {
       .to.throw(/CORS_ORIGINS must be a comma list of origins/)
       .and.to.match(/OTEL_EXPORTER_OTLP_ENDPOINT must be a http:\/\/ or https:\/\/ URL/);
   });
+
+  it('keeps finished sagas a week by default, reads SAGA_RETENTION_HOURS (0 keeps them) and refuses a bad one', () => {
+    expect(readConfig({}).sagaRetentionHours).to.equal(168);
+    expect(readConfig({ SAGA_RETENTION_HOURS: '0' }).sagaRetentionHours).to.equal(0);
+    expect(readConfig({ SAGA_RETENTION_HOURS: '24' }).sagaRetentionHours).to.equal(24);
+    expect(() => readConfig({ SAGA_RETENTION_HOURS: '-1' })).to.throw(/SAGA_RETENTION_HOURS must be a whole number/);
+  });
 });

@@ -103,8 +103,11 @@ function orderSchema(): mongoose.Schema<OrderDoc> {
 @modelOptions({ schemaOptions: { ...documentOptions, _id: true, collection: 'sagas' } })
 @index({ status: 1, createdAt: -1, _id: -1 })
 @index({ createdAt: -1, _id: -1 })
+@index({ type: 1, createdAt: -1, _id: -1 })
 @index({ deadlineAt: 1 }, { partialFilterExpression: { deadlineAt: { $type: 'date' } } })
 @index({ orderId: 1 })
+// Retention walks finished sagas from the oldest; counts read those finished past the kept totals' horizon.
+@index({ status: 1, updatedAt: 1 })
 export class SagaDoc {
   /** The saga id. */
   @prop({ type: () => String, required: true })
@@ -184,10 +187,25 @@ export class OutboxDoc {
   sentAt!: Date | null;
 }
 
+/** Finished sagas of one status last changed before `through`, counted once so that counting does not scan them all. */
+@modelOptions({ schemaOptions: { ...documentOptions, _id: true, collection: 'sagaCounts' } })
+export class SagaCountDoc {
+  /** The status. */
+  @prop({ type: () => String, required: true })
+  _id!: string;
+
+  @prop({ type: () => Number, required: true })
+  n!: number;
+
+  @prop({ type: () => Date, required: true })
+  through!: Date;
+}
+
 export interface SagaStoreModels {
   orders: mongoose.Model<OrderDoc>;
   sagas: ReturnModelType<typeof SagaDoc>;
   outbox: ReturnModelType<typeof OutboxDoc>;
+  sagaCounts: ReturnModelType<typeof SagaCountDoc>;
 }
 
 /** The models bound to one connection; typegoose's by-name cache is off so that stores on other connections coexist. */
@@ -197,5 +215,6 @@ export function createSagaStoreModels(connection: mongoose.Connection): SagaStor
     orders: connection.model<OrderDoc>('Order', orderSchema()),
     sagas: getModelForClass(SagaDoc, options),
     outbox: getModelForClass(OutboxDoc, options),
+    sagaCounts: getModelForClass(SagaCountDoc, options),
   };
 }

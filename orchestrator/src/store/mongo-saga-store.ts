@@ -1,10 +1,11 @@
-import { SagaflowError, type SagaStatus } from '@sagaflow/contracts';
+import { SagaflowError, TERMINAL_SAGA_STATUSES, type SagaStatus } from '@sagaflow/contracts';
 import { type Logger } from '@sagaflow/contracts/messaging';
 import mongoose from 'mongoose';
 import {
   createSagaStoreModels,
   type OrderDoc,
   type OutboxDoc,
+  type SagaCountDoc,
   type SagaDoc,
   type SagaStoreModels,
 } from './mongo-models.js';
@@ -29,6 +30,12 @@ import { ORDER_FIELD_NAMES, ORDER_FIELDS } from './order-fields.js';
 class Refused extends Error {}
 
 const SUMMARY_PROJECTION = { snapshot: 0, timeline: 0 } as const;
+
+const FINISHED: string[] = [...TERMINAL_SAGA_STATUSES];
+
+/** The kept totals' horizon: sagas finished before it are in them. */
+const horizonOf = (kept: SagaCountDoc[]): Date =>
+  kept.reduce((latest, doc) => (doc.through > latest ? doc.through : latest), new Date(0));
 
 /**
  * The saga store on MongoDB (typegoose models on a connection of its own): `orders`, `sagas` and
@@ -63,7 +70,7 @@ export class MongoSagaStore implements SagaStore {
     });
     await this.opening;
     // Collections must exist before a transaction writes to them on servers older than 4.4.
-    for (const model of [this.models.orders, this.models.sagas, this.models.outbox]) {
+    for (const model of [this.models.orders, this.models.sagas, this.models.outbox, this.models.sagaCounts]) {
       await model.createCollection();
       await model.createIndexes();
     }
@@ -247,10 +254,90 @@ export class MongoSagaStore implements SagaStore {
   }
 
   async countSagasByStatus(): Promise<Partial<Record<SagaStatus, number>>> {
-    const groups = await this.models.sagas.aggregate<{ _id: SagaStatus; n: number }>([
-      { $group: { _id: '$status', n: { $sum: 1 } } },
-    ]);
-    return Object.fromEntries(groups.map((g) => [g._id, g.n]));
+    // Read together in one transaction: a fold between the parts could count a saga twice or not at all.
+    let parts: { _id: string; n: number }[] = [];
+    await this.inTransaction(async (session) => {
+      const kept = await this.models.sagaCounts.find({}, null, { session }).lean<SagaCountDoc[]>();
+      const [inFlight, recent] = await Promise.all([
+        this.models.sagas.aggregate<{ _id: string; n: number }>(
+          [{ $match: { status: { $nin: FINISHED } } }, { $group: { _id: '$status', n: { $sum: 1 } } }],
+          { session },
+        ),
+        this.models.sagas.aggregate<{ _id: string; n: number }>(
+          [
+            { $match: { status: { $in: FINISHED }, updatedAt: { $gte: horizonOf(kept) } } },
+            { $group: { _id: '$status', n: { $sum: 1 } } },
+          ],
+          { session },
+        ),
+      ]);
+      parts = [...inFlight, ...recent, ...kept];
+    });
+    const counts: Partial<Record<SagaStatus, number>> = {};
+    for (const { _id, n } of parts) counts[_id as SagaStatus] = (counts[_id as SagaStatus] ?? 0) + n;
+    return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
+  }
+
+  async foldFinishedCounts(settledBefore: Date): Promise<void> {
+    await this.inTransaction(async (session) => {
+      const kept = await this.models.sagaCounts.find({}, null, { session }).lean<SagaCountDoc[]>();
+      const horizon = horizonOf(kept);
+      if (horizon >= settledBefore) return;
+      const settled = await this.models.sagas.aggregate<{ _id: string; n: number }>(
+        [
+          { $match: { status: { $in: FINISHED }, updatedAt: { $gte: horizon, $lt: settledBefore } } },
+          { $group: { _id: '$status', n: { $sum: 1 } } },
+        ],
+        { session },
+      );
+      // Every status's document is written, so that two folds at once conflict and one of them goes again.
+      await this.models.sagaCounts.bulkWrite(
+        FINISHED.map((status) => ({
+          updateOne: {
+            filter: { _id: status },
+            update: {
+              $inc: { n: settled.find((s) => s._id === status)?.n ?? 0 },
+              $set: { through: settledBefore },
+            },
+            upsert: true,
+          },
+        })),
+        { session, ordered: true },
+      );
+    });
+  }
+
+  async removeFinishedSagas(finishedBefore: Date, limit: number): Promise<number> {
+    const finished = { status: { $in: FINISHED }, updatedAt: { $lt: finishedBefore } };
+    let removed = 0;
+    await this.inTransaction(async (session) => {
+      removed = 0;
+      const ids = await this.models.sagas
+        .find(finished, { _id: 1 }, { session })
+        .sort({ updatedAt: 1 })
+        .limit(limit)
+        .lean<{ _id: string }[]>();
+      if (ids.length === 0) return;
+      const chosen = { ...finished, _id: { $in: ids.map((s) => s._id) } };
+      const horizon = horizonOf(await this.models.sagaCounts.find({}, null, { session }).lean<SagaCountDoc[]>());
+      // Deleted per status and side of the horizon, so that each count comes from what was deleted.
+      const recent = await this.models.sagas.deleteMany(
+        { ...chosen, updatedAt: { $lt: finishedBefore, $gte: horizon } },
+        { session },
+      );
+      removed = recent.deletedCount;
+      for (const status of FINISHED) {
+        const counted = await this.models.sagas.deleteMany(
+          { ...chosen, status, updatedAt: { $lt: finishedBefore < horizon ? finishedBefore : horizon } },
+          { session },
+        );
+        removed += counted.deletedCount;
+        if (counted.deletedCount > 0) {
+          await this.models.sagaCounts.updateOne({ _id: status }, { $inc: { n: -counted.deletedCount } }, { session });
+        }
+      }
+    });
+    return removed;
   }
 
   /** Runs `work` in a transaction; the driver retries it on transient errors (write conflicts). */

@@ -1,5 +1,5 @@
 import { Batcher, parseStoreUrl } from '@sagaflow/contracts';
-import { SagaflowError, type SagaStatus } from '@sagaflow/contracts';
+import { SagaflowError, TERMINAL_SAGA_STATUSES, type SagaStatus } from '@sagaflow/contracts';
 import { type Logger } from '@sagaflow/contracts/messaging';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
@@ -84,6 +84,11 @@ const SAGA_CASTS: Record<(typeof SAGA_COLUMNS)[number], string> = {
 const jsonOrNull = (value: unknown): string | null =>
   value === null || value === undefined ? null : JSON.stringify(value);
 
+const FINISHED_ARRAY = `'{${TERMINAL_SAGA_STATUSES.join(',')}}'::text[]`;
+/** Written the same way in the partial indexes and the queries, so that the planner matches them. */
+const FINISHED = `status = ANY (${FINISHED_ARRAY})`;
+const IN_FLIGHT = `status <> ALL (${FINISHED_ARRAY})`;
+
 const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 /**
@@ -99,6 +104,7 @@ export class PostgresSagaStore implements SagaStore {
   private readonly orders: string;
   private readonly sagas: string;
   private readonly outbox: string;
+  private readonly sagaCounts: string;
   private closed = false;
   private readonly commits: Batcher<SagaCommit, boolean>;
   private readonly creations: Batcher<NewOrder, boolean>;
@@ -116,6 +122,7 @@ export class PostgresSagaStore implements SagaStore {
     this.orders = `${prefix}orders`;
     this.sagas = `${prefix}sagas`;
     this.outbox = `${prefix}outbox`;
+    this.sagaCounts = `${prefix}saga_counts`;
     this.pool = new pg.Pool({ connectionString: location.url, max: options.maxConnections ?? 10 });
     // An idle client losing its server emits on the pool; without a listener that would end the process.
     this.pool.on('error', (error) => this.logger.warn('postgres idle client error', { error: error.message }));
@@ -175,8 +182,23 @@ export class PostgresSagaStore implements SagaStore {
       );
       CREATE INDEX IF NOT EXISTS sagas_status_created ON ${this.sagas} (status, created_at DESC, saga_id DESC);
       CREATE INDEX IF NOT EXISTS sagas_created ON ${this.sagas} (created_at DESC, saga_id DESC);
+      CREATE INDEX IF NOT EXISTS sagas_type_created ON ${this.sagas} (type, created_at DESC, saga_id DESC);
       CREATE INDEX IF NOT EXISTS sagas_deadline ON ${this.sagas} (deadline_at) WHERE deadline_at IS NOT NULL;
       CREATE INDEX IF NOT EXISTS sagas_order ON ${this.sagas} (order_id);
+      -- Small however many sagas have finished: counts in flight read it alone.
+      CREATE INDEX IF NOT EXISTS sagas_in_flight ON ${this.sagas} (status) WHERE ${IN_FLIGHT};
+      -- Retention walks it from the oldest; counts read its newest end, past the kept totals' horizon.
+      CREATE INDEX IF NOT EXISTS sagas_finished ON ${this.sagas} (updated_at, status) WHERE ${FINISHED};
+
+      -- Finished sagas last changed before "through", counted once so that counting does not scan them all.
+      CREATE TABLE IF NOT EXISTS ${this.sagaCounts} (
+        status text PRIMARY KEY,
+        n bigint NOT NULL,
+        through timestamptz NOT NULL
+      );
+      INSERT INTO ${this.sagaCounts} (status, n, through)
+        SELECT status, 0, '-infinity' FROM unnest(${FINISHED_ARRAY}) AS status
+        ON CONFLICT (status) DO NOTHING;
 
       CREATE TABLE IF NOT EXISTS ${this.outbox} (
         seq bigint GENERATED ALWAYS AS IDENTITY,
@@ -478,11 +500,84 @@ export class PostgresSagaStore implements SagaStore {
   }
 
   async countSagasByStatus(): Promise<Partial<Record<SagaStatus, number>>> {
-    const result = await this.query<{ status: SagaStatus; n: number }>(
-      `SELECT status, count(*)::int AS n FROM ${this.sagas} GROUP BY status`,
+    // One statement, one snapshot: a fold between the parts could count a saga twice or not at all.
+    const result = await this.query<{ status: SagaStatus; n: string }>(
+      `WITH kept AS (SELECT status, n, through FROM ${this.sagaCounts})
+       SELECT status, count(*) AS n FROM ${this.sagas} WHERE ${IN_FLIGHT} GROUP BY status
+       UNION ALL
+       SELECT status, count(*) FROM ${this.sagas}
+       WHERE ${FINISHED} AND updated_at >= (SELECT coalesce(max(through), '-infinity') FROM kept) GROUP BY status
+       UNION ALL
+       SELECT status, n FROM kept`,
       [],
     );
-    return Object.fromEntries(result.rows.map((row) => [row.status, row.n]));
+    return sumCounts(result.rows);
+  }
+
+  async foldFinishedCounts(settledBefore: Date): Promise<void> {
+    await this.withCountsLock(async (client) => {
+      await client.query(
+        `WITH horizon AS (SELECT max(through) AS through FROM ${this.sagaCounts}),
+         settled AS (
+           SELECT s.status, count(*) AS n FROM ${this.sagas} s, horizon h
+           WHERE s.${FINISHED} AND s.updated_at >= h.through AND s.updated_at < $1 GROUP BY s.status
+         )
+         UPDATE ${this.sagaCounts} c SET n = c.n + coalesce((SELECT n FROM settled WHERE settled.status = c.status), 0),
+           through = $1
+         WHERE (SELECT through FROM horizon) < $1`,
+        [settledBefore],
+      );
+    });
+  }
+
+  async removeFinishedSagas(finishedBefore: Date, limit: number): Promise<number> {
+    const removed = await this.withCountsLock(async (client) => {
+      const result = await client.query<{ n: number }>(
+        `WITH gone AS (
+           DELETE FROM ${this.sagas} WHERE saga_id IN (
+             SELECT saga_id FROM ${this.sagas} WHERE ${FINISHED} AND updated_at < $1
+             ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED
+           ) AND ${FINISHED}
+           RETURNING status, updated_at
+         ), counted AS (
+           SELECT g.status, count(*) AS n FROM gone g JOIN ${this.sagaCounts} c USING (status)
+           WHERE g.updated_at < c.through GROUP BY g.status
+         ), uncount AS (
+           UPDATE ${this.sagaCounts} c SET n = c.n - counted.n FROM counted WHERE c.status = counted.status
+         )
+         SELECT count(*)::int AS n FROM gone`,
+        [finishedBefore, limit],
+      );
+      return result.rows[0]!.n;
+    });
+    return removed ?? 0;
+  }
+
+  /**
+   * Runs `work` in a transaction that holds this schema's counts lock, so that folds and removals
+   * change the kept totals one at a time; resolves to undefined, doing nothing, while another process
+   * holds it (that one is doing the same work).
+   */
+  private async withCountsLock<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T | undefined> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const lock = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
+        `sagaflow.saga-counts:${this.schema ?? ''}`,
+      ]);
+      if (!lock.rows[0]!.locked) {
+        await client.query('ROLLBACK');
+        return undefined;
+      }
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   /** Pushes the order's values onto `params` and returns their placeholders. */
@@ -575,6 +670,13 @@ function patchAssignment(field: OrderFieldName): string {
         ? `done.patch->>${key}`
         : `(done.patch->>${key})::${SQL_TYPES[kind]}`;
   return `${column} = CASE WHEN done.patch ? ${key} THEN ${value} ELSE o.${column} END`;
+}
+
+/** Adds up the parts of a count by status; statuses that come to zero are left out. */
+function sumCounts(rows: { status: SagaStatus; n: string | number }[]): Partial<Record<SagaStatus, number>> {
+  const counts: Partial<Record<SagaStatus, number>> = {};
+  for (const { status, n } of rows) counts[status] = (counts[status] ?? 0) + Number(n);
+  return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
 }
 
 /** WHERE clause for a newest-first page: equality filters plus "after the cursor's key". */

@@ -163,5 +163,26 @@ export interface SagaStore {
   /** Removes entries that were sent (published and confirmed) from the outbox; unknown ids are ignored. */
   markSent(messageIds: string[]): Promise<void>;
   countUnsent(): Promise<number>;
+  /**
+   * How many sagas the store holds, by status (statuses with none are left out). Finished sagas are
+   * counted from the totals `foldFinishedCounts` keeps plus those finished since, so that the answer
+   * costs little however many finished sagas the store holds.
+   */
   countSagasByStatus(): Promise<Partial<Record<SagaStatus, number>>>;
+
+  /**
+   * Adds the finished sagas (COMPLETED, CANCELLED) last changed before `settledBefore` to the kept totals
+   * and moves the totals' horizon there; a horizon at or before the current one changes nothing. A saga
+   * committed with an `updatedAt` before the horizon after the fold is missed, so callers fold well
+   * behind now (minutes, more than clocks may differ). Safe to call from several processes at once.
+   */
+  foldFinishedCounts(settledBefore: Date): Promise<void>;
+
+  /**
+   * Deletes up to `limit` finished sagas (COMPLETED, CANCELLED) last changed before `finishedBefore`,
+   * oldest first; never a saga in flight. Orders, the business record, stay as they are, and so does
+   * the outbox (unsent entries are still published). Returns how many sagas went. Safe to call from
+   * several processes at once: each saga is deleted once and counted out of the kept totals once.
+   */
+  removeFinishedSagas(finishedBefore: Date, limit: number): Promise<number>;
 }

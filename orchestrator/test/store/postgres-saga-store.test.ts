@@ -48,7 +48,7 @@ describe('PostgresSagaStore', function () {
         'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
         [schema.name],
       );
-      expect(tables.rows.map((r) => r.table_name)).to.deep.equal(['orders', 'outbox', 'sagas']);
+      expect(tables.rows.map((r) => r.table_name)).to.deep.equal(['orders', 'outbox', 'saga_counts', 'sagas']);
     } finally {
       await client.end();
       await store.close();

@@ -516,6 +516,90 @@ export function describeSagaStoreContract(name: string, factory: () => Promise<S
       });
     });
 
+    describe('retention of finished sagas', function () {
+      /** An order whose saga ended (or moved on) with `status` at `atMs`. */
+      async function endedAt(status: SagaRecord['status'], atMs: number): Promise<OrderFixture> {
+        const fixture = await created();
+        const commit = nextCommit(fixture.saga, { status, outboxSize: 0, atMs });
+        expect(await store.commitSaga(commit)).to.equal(true);
+        return { ...fixture, saga: commit.saga };
+      }
+
+      it('removes finished sagas past the cutoff, oldest first, a bounded batch at a time, and keeps orders', async function () {
+        const finished = [
+          await endedAt('COMPLETED', 3000),
+          await endedAt('CANCELLED', 1000),
+          await endedAt('COMPLETED', 2000),
+          await endedAt('CANCELLED', 4000),
+        ];
+        const recent = await endedAt('COMPLETED', 9000);
+        // In flight, however old: never removed.
+        const inFlight = [await created(), await endedAt('COMPENSATING', 500), await endedAt('STALLED', 500)];
+        const present = async (f: OrderFixture) => (await store.getSaga(f.saga.sagaId)) !== null;
+
+        expect(await store.removeFinishedSagas(at(5000), 2)).to.equal(2);
+        expect(await Promise.all(finished.map(present))).to.deep.equal([true, false, false, true]);
+        expect(await store.removeFinishedSagas(at(5000), 10)).to.equal(2);
+        expect(await store.removeFinishedSagas(at(5000), 10)).to.equal(0);
+
+        expect(await present(recent)).to.equal(true);
+        for (const f of inFlight) expect(await present(f), f.saga.status).to.equal(true);
+        for (const f of [...finished, recent, ...inFlight]) {
+          expect(await store.getOrder(f.order.orderId), 'the order stays').to.not.equal(null);
+        }
+        expect(await store.countSagasByStatus()).to.deep.equal({
+          COMPLETED: 1,
+          RUNNING: 1,
+          COMPENSATING: 1,
+          STALLED: 1,
+        });
+      });
+
+      it('counts the same before and after folds, and after removals on both sides of the horizon', async function () {
+        for (const atMs of [1000, 2000, 3000, 4000]) await endedAt('COMPLETED', atMs);
+        await endedAt('CANCELLED', 1500);
+        await endedAt('CANCELLED', 3500);
+        await created();
+        const expected = { COMPLETED: 4, CANCELLED: 2, RUNNING: 1 };
+        expect(await store.countSagasByStatus()).to.deep.equal(expected);
+
+        await store.foldFinishedCounts(at(2500));
+        expect(await store.countSagasByStatus()).to.deep.equal(expected);
+        await store.foldFinishedCounts(at(2000)); // behind the horizon: changes nothing
+        expect(await store.countSagasByStatus()).to.deep.equal(expected);
+
+        // Two folded (1000, 1500) and one not yet (3000).
+        expect(await store.removeFinishedSagas(at(3001), 2)).to.equal(2);
+        expect(await store.countSagasByStatus()).to.deep.equal({ COMPLETED: 3, CANCELLED: 1, RUNNING: 1 });
+        expect(await store.removeFinishedSagas(at(3001), 10)).to.equal(2);
+        expect(await store.countSagasByStatus()).to.deep.equal({ COMPLETED: 1, CANCELLED: 1, RUNNING: 1 });
+
+        await store.foldFinishedCounts(at(10_000));
+        expect(await store.countSagasByStatus()).to.deep.equal({ COMPLETED: 1, CANCELLED: 1, RUNNING: 1 });
+        await endedAt('COMPLETED', 20_000);
+        expect(await store.countSagasByStatus()).to.deep.equal({ COMPLETED: 2, CANCELLED: 1, RUNNING: 1 });
+        expect(await store.removeFinishedSagas(at(100_000), 10)).to.equal(3);
+        expect(await store.countSagasByStatus()).to.deep.equal({ RUNNING: 1 });
+      });
+
+      it('takes each saga once when several processes remove and fold at once', async function () {
+        for (let i = 0; i < 12; i++) await endedAt(i % 3 === 0 ? 'CANCELLED' : 'COMPLETED', 1000 + i * 100);
+        await store.foldFinishedCounts(at(1500));
+        let removed = 0;
+        for (let round = 0; round < 20 && removed < 12; round++) {
+          const results = await Promise.all([
+            store.removeFinishedSagas(at(5000), 3),
+            store.removeFinishedSagas(at(5000), 3),
+            store.foldFinishedCounts(at(1800 + round * 100)).then(() => 0),
+            store.removeFinishedSagas(at(5000), 3),
+          ]);
+          removed += results.reduce((a, b) => a + b, 0);
+        }
+        expect(removed).to.equal(12);
+        expect(await store.countSagasByStatus()).to.deep.equal({});
+      });
+    });
+
     it('counts sagas by status', async function () {
       expect(await store.countSagasByStatus()).to.deep.equal({});
       await created();
