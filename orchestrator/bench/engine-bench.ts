@@ -1,26 +1,68 @@
 /**
  * Engine throughput: order sagas per second through the HTTP API, with scripted participants that
- * reply at once, on the real broker and PostgreSQL. Prints medians of several runs per concurrency.
+ * reply at once, on the real broker and PostgreSQL. The orchestrator runs as its own process, as in
+ * production, and its CPU is read from /proc; the client places orders over kept-alive HTTP after a
+ * warm-up. Prints medians of several runs per concurrency.
  *
- *   node orchestrator/dist/bench/engine-bench.js [--sagas 1000] [--runs 3] [--concurrency 50,200] [--json]
+ *   node orchestrator/dist/bench/engine-bench.js [--sagas 1000] [--warmup 300] [--runs 3] [--concurrency 50,200] [--json]
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EXCHANGES, sagaflowTopology } from '@sagaflow/contracts';
 import { MessageBus, silentLogger } from '@sagaflow/contracts/messaging';
-import { http, orderRequest, TestStack } from '../test/support/test-stack.js';
+import { OrchestratorProcess } from '../test/support/orchestrator-process.js';
+import { orderRequest, TestStack } from '../test/support/test-stack.js';
 
 const { values } = parseArgs({
   options: {
     sagas: { type: 'string', default: '1000' },
+    warmup: { type: 'string', default: '300' },
     runs: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '50,200' },
     json: { type: 'boolean', default: false },
   },
 });
 const sagas = Number(values.sagas);
+const warmup = Number(values.warmup);
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU milliseconds a process has used so far (user + system). */
+function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+}
+
+/** POST /orders over a kept-alive connection; resolves with the saga id of a 202. */
+function placeOrder(agent: Agent, url: string): Promise<string> {
+  const body = JSON.stringify(orderRequest());
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${url}/orders`,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () =>
+          res.statusCode === 202
+            ? resolve((JSON.parse(text) as { sagaId: string }).sagaId)
+            : reject(new Error(`POST /orders: ${res.statusCode} ${text}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 const runs = Number(values.runs);
 const levels = values.concurrency!.split(',').map(Number);
 
@@ -33,7 +75,7 @@ interface RunResult {
   p50Ms: number;
   p95Ms: number;
   p99Ms: number;
-  /** CPU of this process (the orchestrator, and the small HTTP load it is given) per saga. */
+  /** CPU of the orchestrator's process per saga. */
   cpuMsPerSaga: number;
 }
 
@@ -46,13 +88,13 @@ async function startParticipants(url: string): Promise<ChildProcess> {
 async function runOnce(concurrency: number): Promise<RunResult> {
   const stack = await TestStack.create();
   const participants = await startParticipants(stack.vhost.url);
-  const orchestrator = await stack.orchestrator({ logLevel: 'error', stepTimeoutMs: 30_000 });
+  const orchestrator = await OrchestratorProcess.spawn(stack.env({ STEP_TIMEOUT_MS: '30000' }));
+  const pid = orchestrator.child.pid!;
   const listener = await MessageBus.connect({
     url: stack.vhost.url,
     topology: sagaflowTopology([20]),
     logger: silentLogger(),
   });
-  const latencies: number[] = [];
   // A completion may be heard before the POST that started the saga has returned.
   const completedAt = new Map<string, number>();
   const waiting = new Map<string, () => void>();
@@ -63,33 +105,40 @@ async function runOnce(concurrency: number): Promise<RunResult> {
   });
   const completion = (sagaId: string) =>
     completedAt.has(sagaId) ? Promise.resolve() : new Promise<void>((resolve) => waiting.set(sagaId, resolve));
-  try {
-    const begin = performance.now();
-    const cpu = process.cpuUsage();
+  const round = async (count: number, agent: Agent) => {
+    const latencies: number[] = [];
     let next = 0;
     const worker = async () => {
-      while (next < sagas) {
+      while (next < count) {
         next++;
         const t0 = performance.now();
-        const res = await http(orchestrator.url, 'POST', '/orders', orderRequest());
-        if (res.status !== 202) throw new Error(`POST /orders: ${res.status} ${JSON.stringify(res.body)}`);
+        const sagaId = await placeOrder(agent, orchestrator.url);
         // Hold the slot until this saga completes, so that `concurrency` sagas are in flight.
-        await completion(res.body.sagaId);
-        latencies.push(completedAt.get(res.body.sagaId)! - t0);
-        waiting.delete(res.body.sagaId);
+        await completion(sagaId);
+        latencies.push(completedAt.get(sagaId)! - t0);
+        waiting.delete(sagaId);
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
+    return latencies;
+  };
+  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+  try {
+    await round(warmup, agent);
+    const cpu = cpuMsOf(pid);
+    const begin = performance.now();
+    const latencies = await round(sagas, agent);
     const seconds = (performance.now() - begin) / 1000;
-    const used = process.cpuUsage(cpu);
     return {
       sagasPerSecond: sagas / seconds,
       p50Ms: percentile(latencies, 0.5),
       p95Ms: percentile(latencies, 0.95),
       p99Ms: percentile(latencies, 0.99),
-      cpuMsPerSaga: (used.user + used.system) / 1000 / sagas,
+      cpuMsPerSaga: (cpuMsOf(pid) - cpu) / sagas,
     };
   } finally {
+    agent.destroy();
+    await orchestrator.kill('SIGTERM');
     await subscription.stop();
     await listener.stop();
     participants.kill('SIGTERM');
