@@ -1,12 +1,8 @@
 import { expect } from 'chai';
-import type { GetMessage } from 'amqplib';
 import { dlqOf, EXCHANGES, HEADERS, QUEUES, retryQueueOf, SagaflowError, sagaflowTopology } from '../src/index.js';
 import { deadLetter, messageProperties, retryLater, type MessageBus } from '../src/messaging/index.js';
 import { waitUntil } from '../src/testing/index.js';
-import { BusFixture, chargeCommand } from './support/bus-fixture.js';
-
-const header = (message: GetMessage, name: string): unknown => message.properties.headers?.[name];
-const errorOf = (message: GetMessage) => JSON.parse(String(header(message, HEADERS.error))) as Record<string, unknown>;
+import { BusFixture, chargeCommand, errorOf, header, retriedThenDeadLettered } from './support/bus-fixture.js';
 
 describe('MessageBus failures', () => {
   let fixture: BusFixture;
@@ -57,27 +53,11 @@ describe('MessageBus failures', () => {
   });
 
   it('retries a failing handler after each delay, then dead-letters it with the last error', async () => {
-    const seen: { attempt: number; at: number }[] = [];
-    await bus.consume(QUEUES.payment, async (_message, delivery) => {
-      seen.push({ attempt: delivery.attempt, at: Date.now() });
-      throw new SagaflowError('gateway_down', `boom ${delivery.attempt}`);
-    });
-    const sent = chargeCommand();
-    await bus.publish(sent);
-    const [dead] = await fixture.take(dlqOf(QUEUES.payment), 1);
-
-    expect(seen.map((s) => s.attempt)).to.deep.equal([1, 2, 3]);
-    expect(seen[1]!.at - seen[0]!.at).to.be.at.least(50);
-    expect(seen[2]!.at - seen[1]!.at).to.be.at.least(100);
-    expect(header(dead!, HEADERS.reason)).to.equal('retries_exhausted');
-    expect(header(dead!, HEADERS.attempts)).to.equal(3);
-    expect(errorOf(dead!)).to.deep.equal({ type: 'gateway_down', message: 'boom 3', retryable: true });
-    expect(header(dead!, HEADERS.originalExchange)).to.equal(EXCHANGES.commands);
-    expect(header(dead!, HEADERS.originalRoutingKey)).to.equal('payment.charge');
-    expect(header(dead!, HEADERS.firstFailureAt)).to.be.a('string');
-    expect(header(dead!, HEADERS.deadLetteredAt)).to.be.a('string');
-    expect(dead!.properties).to.include({ messageId: sent.messageId, correlationId: sent.sagaId, deliveryMode: 2 });
-    expect(JSON.parse(dead!.content.toString())).to.deep.equal(sent);
+    const { sent, dead } = await retriedThenDeadLettered(bus, fixture);
+    expect(header(dead, HEADERS.originalExchange)).to.equal(EXCHANGES.commands);
+    expect(header(dead, HEADERS.firstFailureAt)).to.be.a('string');
+    expect(header(dead, HEADERS.deadLetteredAt)).to.be.a('string');
+    expect(dead.properties).to.include({ messageId: sent.messageId, correlationId: sent.sagaId, deliveryMode: 2 });
   });
 
   it('retries through the delay queue when the handler asks to', async () => {

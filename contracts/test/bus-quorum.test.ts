@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import type { GetMessage } from 'amqplib';
 import {
   dlqOf,
   EXCHANGES,
@@ -19,9 +18,7 @@ import {
   waitUntil,
   type TestVhost,
 } from '../src/testing/index.js';
-import { BusFixture } from './support/bus-fixture.js';
-
-const header = (message: GetMessage, name: string): unknown => message.properties.headers?.[name];
+import { BusFixture, header, retriedThenDeadLettered } from './support/bus-fixture.js';
 
 /** Every queue of a vhost by name with its type, as the broker reports it. */
 async function queueTypes(vhost: TestVhost): Promise<Map<string, string>> {
@@ -73,27 +70,7 @@ describe('MessageBus on quorum queues (QUEUE_TYPE=quorum)', () => {
   });
 
   it('retries a failing handler through the quorum delay queues, then dead-letters it with the last error', async () => {
-    const seen: { attempt: number; at: number }[] = [];
-    await bus.consume(QUEUES.payment, async (_message, delivery) => {
-      seen.push({ attempt: delivery.attempt, at: Date.now() });
-      throw new SagaflowError('gateway_down', `boom ${delivery.attempt}`);
-    });
-    const sent = chargeCommand();
-    await bus.publish(sent);
-    const [dead] = await fixture.take(dlqOf(QUEUES.payment), 1);
-
-    expect(seen.map((s) => s.attempt)).to.deep.equal([1, 2, 3]);
-    expect(seen[1]!.at - seen[0]!.at).to.be.at.least(50);
-    expect(seen[2]!.at - seen[1]!.at).to.be.at.least(100);
-    expect(header(dead!, HEADERS.reason)).to.equal('retries_exhausted');
-    expect(header(dead!, HEADERS.attempts)).to.equal(3);
-    expect(JSON.parse(String(header(dead!, HEADERS.error)))).to.deep.equal({
-      type: 'gateway_down',
-      message: 'boom 3',
-      retryable: true,
-    });
-    expect(header(dead!, HEADERS.originalRoutingKey)).to.equal('payment.charge');
-    expect(JSON.parse(dead!.content.toString())).to.deep.equal(sent);
+    await retriedThenDeadLettered(bus, fixture);
   });
 
   it('dead-letters at once, with the reason, a message whose handler cannot ever succeed', async () => {

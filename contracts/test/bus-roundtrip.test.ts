@@ -36,6 +36,22 @@ describe('MessageBus round trip', () => {
     expect(JSON.parse(raw!.content.toString())).to.deep.equal(sent);
   });
 
+  it('acks what its handlers settled while it runs, so five times its prefetch get through', async () => {
+    const bus = await fixture.bus();
+    let handled = 0;
+    // The broker hands out no more than the prefetch unacked: only acks that reach it let the rest through.
+    await bus.consume(
+      QUEUES.payment,
+      async () => {
+        handled++;
+      },
+      { prefetch: 8 },
+    );
+    await Promise.all(Array.from({ length: 40 }, () => bus.publish(chargeCommand())));
+    await waitUntil(() => handled === 40, 'all 40 commands are handled, not only the first 8');
+    expect(handled).to.equal(40);
+  });
+
   it('delivers a confirmed command to its participant queue unchanged and acks it', async () => {
     const bus = await fixture.bus();
     const received: { message: Message; delivery: DeliveryInfo }[] = [];

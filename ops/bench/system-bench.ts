@@ -24,7 +24,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname } from 'node:path';
@@ -40,7 +40,15 @@ import {
   type SystemService,
 } from '@sagaflow/contracts';
 import { MessageBus, silentLogger } from '@sagaflow/contracts/messaging';
-import { findRepoRoot, managementApi, startTestSystem, type LocalSystem } from '@sagaflow/contracts/testing';
+import {
+  cpuMsOf,
+  findRepoRoot,
+  HttpFailure,
+  managementApi,
+  requestJson,
+  startTestSystem,
+  type LocalSystem,
+} from '@sagaflow/contracts/testing';
 import { nullSaga } from './null-saga.js';
 import { preloadFinishedSagas } from './preload.js';
 import { postgresPidsServing } from './postgres-backends.js';
@@ -130,19 +138,6 @@ export interface ScenarioResult {
 }
 
 // ---- CPU time from /proc ----------------------------------------------------------------------
-
-const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/** CPU milliseconds a process has used so far (user + system), or 0 when it is gone. */
-function cpuMsOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-  } catch {
-    return 0;
-  }
-}
 
 /** Every process whose command name is one of `names`. */
 function pidsNamed(...names: string[]): number[] {
@@ -301,38 +296,9 @@ class Completions {
  */
 let agent = new Agent({ keepAlive: true, maxSockets: 512 });
 
-/** JSON over HTTP with node:http (much cheaper per request than fetch); throws on a status ≥ 400. */
-function send<T>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const contentHeaders =
-    payload === undefined
-      ? {}
-      : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) };
-  return new Promise<T>((resolve, reject) => {
-    const req = request(url, { method, agent, headers: { ...headers, ...contentHeaders } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => {
-        if ((res.statusCode ?? 0) >= 400)
-          reject(new HttpFailure(`${method} ${url}: ${res.statusCode} ${text}`, res.statusCode!));
-        else resolve((text ? JSON.parse(text) : undefined) as T);
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-class HttpFailure extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-  }
-}
+/** JSON over the current round's agent. */
+const send = <T>(method: string, url: string, body?: unknown, headers?: Record<string, string>) =>
+  requestJson<T>(agent, method, url, body, headers);
 
 /**
  * Places one order under an idempotency key, as a careful script would: a request lost with its

@@ -6,14 +6,14 @@
  *
  *   node orchestrator/dist/bench/engine-bench.js [--sagas 1000] [--warmup 300] [--runs 3] [--concurrency 50,200] [--json]
  */
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EXCHANGES, sagaflowTopology } from '@sagaflow/contracts';
 import { MessageBus, silentLogger } from '@sagaflow/contracts/messaging';
+import { cpuMsOf, requestJson } from '@sagaflow/contracts/testing';
 import { OrchestratorProcess } from '../test/support/orchestrator-process.js';
 import { orderRequest, TestStack } from '../test/support/test-stack.js';
 
@@ -28,41 +28,9 @@ const { values } = parseArgs({
 });
 const sagas = Number(values.sagas);
 const warmup = Number(values.warmup);
-const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/** CPU milliseconds a process has used so far (user + system). */
-function cpuMsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-}
-
-/** POST /orders over a kept-alive connection; resolves with the saga id of a 202. */
-function placeOrder(agent: Agent, url: string): Promise<string> {
-  const body = JSON.stringify(orderRequest());
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${url}/orders`,
-      {
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () =>
-          res.statusCode === 202
-            ? resolve((JSON.parse(text) as { sagaId: string }).sagaId)
-            : reject(new Error(`POST /orders: ${res.statusCode} ${text}`)),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+/** POST /orders over a kept-alive connection; resolves with the saga id. */
+const placeOrder = async (agent: Agent, url: string): Promise<string> =>
+  (await requestJson<{ sagaId: string }>(agent, 'POST', `${url}/orders`, orderRequest())).sagaId;
 const runs = Number(values.runs);
 const levels = values.concurrency!.split(',').map(Number);
 

@@ -1,7 +1,50 @@
 import amqplib, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
-import { sagaflowTopology, type QueueType, type Topology } from '../../src/index.js';
+import { expect } from 'chai';
+import {
+  dlqOf,
+  HEADERS,
+  QUEUES,
+  SagaflowError,
+  sagaflowTopology,
+  type Message,
+  type QueueType,
+  type Topology,
+} from '../../src/index.js';
 import { MessageBus, silentLogger, type MessageBusOptions } from '../../src/messaging/index.js';
-import { createTestVhost, eventually, type TestVhost } from '../../src/testing/index.js';
+import { chargeCommand, createTestVhost, eventually, type TestVhost } from '../../src/testing/index.js';
+
+export const header = (message: GetMessage, name: string): unknown => message.properties.headers?.[name];
+export const errorOf = (message: GetMessage) =>
+  JSON.parse(String(header(message, HEADERS.error))) as Record<string, unknown>;
+
+/**
+ * A charge whose handler always throws a retryable error, through `bus`: checks it ran once per
+ * delay of the topology (50 ms, 100 ms) and reached the DLQ with its last error; returns what was sent
+ * and the dead letter, for the caller's own checks.
+ */
+export async function retriedThenDeadLettered(
+  bus: MessageBus,
+  fixture: BusFixture,
+): Promise<{ sent: Message; dead: GetMessage }> {
+  const seen: { attempt: number; at: number }[] = [];
+  await bus.consume(QUEUES.payment, async (_message, delivery) => {
+    seen.push({ attempt: delivery.attempt, at: Date.now() });
+    throw new SagaflowError('gateway_down', `boom ${delivery.attempt}`);
+  });
+  const sent = chargeCommand();
+  await bus.publish(sent);
+  const [dead] = await fixture.take(dlqOf(QUEUES.payment), 1);
+
+  expect(seen.map((s) => s.attempt)).to.deep.equal([1, 2, 3]);
+  expect(seen[1]!.at - seen[0]!.at).to.be.at.least(50);
+  expect(seen[2]!.at - seen[1]!.at).to.be.at.least(100);
+  expect(header(dead!, HEADERS.reason)).to.equal('retries_exhausted');
+  expect(header(dead!, HEADERS.attempts)).to.equal(3);
+  expect(errorOf(dead!)).to.deep.equal({ type: 'gateway_down', message: 'boom 3', retryable: true });
+  expect(header(dead!, HEADERS.originalRoutingKey)).to.equal('payment.charge');
+  expect(JSON.parse(dead!.content.toString())).to.deep.equal(sent);
+  return { sent, dead: dead! };
+}
 
 /** A private vhost plus every bus and raw connection a test opened in it, all closed by `cleanup()`. */
 export class BusFixture {

@@ -132,9 +132,7 @@ export class PostgresSagaStore implements SagaStore {
   }
 
   async init(): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await this.transaction(async (client) => {
       // Two processes starting together would otherwise race on CREATE TABLE IF NOT EXISTS (duplicate pg_type).
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sagaflow.saga-store:${this.schema ?? ''}`]);
       if (this.schema) {
@@ -143,8 +141,18 @@ export class PostgresSagaStore implements SagaStore {
         if (found.rowCount === 0) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
       }
       await client.query(this.ddl());
+    });
+    this.logger.debug('saga store ready', { store: 'postgres', schema: this.schema ?? undefined });
+  }
+
+  /** Runs `work` in a transaction on one connection: committed when it resolves, rolled back when it throws. */
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
       await client.query('COMMIT');
-      this.logger.debug('saga store ready', { store: 'postgres', schema: this.schema ?? undefined });
+      return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -241,22 +249,8 @@ export class PostgresSagaStore implements SagaStore {
   private async createMany(creations: NewOrder[]): Promise<boolean[]> {
     const rows = creations.map(({ order, saga, outbox }, n) => ({
       n,
-      ...Object.fromEntries(ORDER_FIELD_NAMES.map((field) => [columnOf(field), order[field]])),
-      saga: {
-        saga_id: saga.sagaId,
-        type: saga.type,
-        definition_version: saga.definitionVersion,
-        order_id: saga.orderId,
-        status: saga.status,
-        state: saga.state,
-        version: saga.version,
-        awaiting_command_id: saga.awaitingCommandId,
-        deadline_at: saga.deadlineAt,
-        created_at: saga.createdAt,
-        updated_at: saga.updatedAt,
-        snapshot: saga.snapshot,
-        timeline: saga.timeline,
-      },
+      ...Object.fromEntries(ORDER_FIELD_NAMES.map((field, i) => [ORDER_COLUMNS[i], order[field]])),
+      saga: sagaRow(saga),
       outbox: outbox.length > 0 ? outbox.map(outboxRow) : null,
     }));
     const result = await this.query<{ n: number }>(this.createSql, [JSON.stringify(rows)]);
@@ -558,26 +552,13 @@ export class PostgresSagaStore implements SagaStore {
    * change the kept totals one at a time; resolves to undefined, doing nothing, while another process
    * holds it (that one is doing the same work).
    */
-  private async withCountsLock<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T | undefined> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+  private withCountsLock<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T | undefined> {
+    return this.transaction(async (client) => {
       const lock = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
         `sagaflow.saga-counts:${this.schema ?? ''}`,
       ]);
-      if (!lock.rows[0]!.locked) {
-        await client.query('ROLLBACK');
-        return undefined;
-      }
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return lock.rows[0]!.locked ? work(client) : undefined;
+    });
   }
 
   /** Pushes the order's values onto `params` and returns their placeholders. */
@@ -590,18 +571,8 @@ export class PostgresSagaStore implements SagaStore {
 
   /** Pushes the saga's values onto `params` and returns a typed select list for `INSERT ... SELECT`. */
   private sagaValues(saga: SagaRecord, params: unknown[]): string {
-    const values: Record<(typeof SAGA_COLUMNS)[number], unknown> = {
-      saga_id: saga.sagaId,
-      type: saga.type,
-      definition_version: saga.definitionVersion,
-      order_id: saga.orderId,
-      status: saga.status,
-      state: saga.state,
-      version: saga.version,
-      awaiting_command_id: saga.awaitingCommandId,
-      deadline_at: saga.deadlineAt,
-      created_at: saga.createdAt,
-      updated_at: saga.updatedAt,
+    const values = {
+      ...sagaRow(saga),
       snapshot: JSON.stringify(saga.snapshot),
       timeline: JSON.stringify(saga.timeline),
     };
@@ -634,6 +605,23 @@ export class PostgresSagaStore implements SagaStore {
       )`;
   }
 }
+
+/** A saga as a row of the sagas table, by column. */
+const sagaRow = (saga: SagaRecord): Record<(typeof SAGA_COLUMNS)[number], unknown> => ({
+  saga_id: saga.sagaId,
+  type: saga.type,
+  definition_version: saga.definitionVersion,
+  order_id: saga.orderId,
+  status: saga.status,
+  state: saga.state,
+  version: saga.version,
+  awaiting_command_id: saga.awaitingCommandId,
+  deadline_at: saga.deadlineAt,
+  created_at: saga.createdAt,
+  updated_at: saga.updatedAt,
+  snapshot: saga.snapshot,
+  timeline: saga.timeline,
+});
 
 /** An outbox entry as a row of the outbox table, for `jsonb_to_recordset`. */
 const outboxRow = (entry: OutboxEntry) => ({
