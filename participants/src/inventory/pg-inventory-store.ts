@@ -182,8 +182,8 @@ export class PgInventoryStore implements InventoryStore {
   private async commitGroup(orderIds: string[]): Promise<boolean[]> {
     if (orderIds.length === 1) return [await this.commitOne(orderIds[0]!)];
     const committed = await this.db.transaction(async (client) => {
+      // Unnamed (planned at every run): see `PgWrite.name`.
       const { rows } = await client.query<ReservationRow>({
-        name: 'inventory-lock-reservations',
         text: 'SELECT * FROM inventory_reservations WHERE order_id = ANY($1::text[]) ORDER BY order_id FOR UPDATE',
         values: [[...new Set(orderIds)]],
       });
@@ -285,7 +285,6 @@ function pgWriteOf(orderId: string, write: InventoryWrite): PgWrite {
 /** Completed orders' reservations turned into sales: `stock` holds each sku once (their sum). */
 function salesWriteOf(orderIds: string[], stock: StockMove[]): PgWrite {
   return {
-    name: 'inventory-commit',
     ctes: [
       `stock AS (UPDATE inventory_products p SET reserved = p.reserved - n.q, updated_at = now()
         FROM unnest($1::text[], $2::int[]) AS n(sku, q) WHERE p.sku = n.sku)`,

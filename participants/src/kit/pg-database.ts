@@ -122,7 +122,11 @@ export async function findPgReply(
 const FIND_REPLIES =
   'SELECT command_id, command_type, reply FROM participant_inbox WHERE service = $1 AND command_id = ANY($2::text[])';
 
-/** The stored replies of many commands in one statement, by command id (absent: not handled yet). */
+/**
+ * The stored replies of many commands in one statement, by command id (absent: not handled yet).
+ * Unnamed, so planned at every run: a prepared plan made while the inbox was small scans every row
+ * of the service instead of probing the key, and the inbox only grows.
+ */
 export async function findPgReplies(
   db: PgDatabase,
   service: string,
@@ -132,7 +136,7 @@ export async function findPgReplies(
     command_id: string;
     command_type: StoredReply['commandType'];
     reply: ReplyPayload;
-  }>({ name: 'participant-inbox-find-many', text: FIND_REPLIES, values: [service, commandIds] });
+  }>({ text: FIND_REPLIES, values: [service, commandIds] });
   return new Map(rows.map((row) => [row.command_id, { commandType: row.command_type, reply: row.reply }]));
 }
 
@@ -150,7 +154,11 @@ const isRetryable = (error: unknown): boolean => RETRYABLE_CODES.has((error as {
  * be fixed for a given name.
  */
 export interface PgWrite {
-  name: string;
+  /**
+   * Names the prepared statement. Absent for a write that looks rows up by a list of keys in a table
+   * that grows: planned at every run, it probes the key however small the table was at first.
+   */
+  name?: string;
   ctes: string[];
   values: unknown[];
 }
@@ -168,7 +176,7 @@ function recordReply(client: pg.PoolClient, service: string, key: InboxKey, repl
   const insert = `INSERT INTO participant_inbox (service, command_id, command_type, reply)
     VALUES ($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4})`;
   return client.query({
-    name: `${write?.name ?? 'participant'}:inbox`,
+    name: write ? write.name && `${write.name}:inbox` : 'participant:inbox',
     text: write ? `WITH ${write.ctes.join(',\n')}\n${insert}` : insert,
     values,
   });
