@@ -7,16 +7,16 @@
  *   node ops/dist/bench/in-flight-memory.js [--marks 10000,50000,100000] [--concurrency 100] [--catalogue 1000]
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { startTestSystem, type LocalSystem } from '@sagaflow/contracts/testing';
+import { startTestSystem, type LocalSystem, parseBenchArgs } from '@sagaflow/contracts/testing';
 
-const { values } = parseArgs({
-  options: {
+const values = parseBenchArgs(
+  'node ops/dist/bench/in-flight-memory.js [--marks 10000,50000,100000] [--concurrency 100] [--catalogue 1000]',
+  {
     marks: { type: 'string', default: '10000,50000,100000' },
     concurrency: { type: 'string', default: '100' },
     catalogue: { type: 'string', default: '1000' },
   },
-});
+);
 const marks = values.marks!.split(',').map(Number);
 const concurrency = Number(values.concurrency);
 const catalogue = Number(values.catalogue);

@@ -28,7 +28,6 @@ import { Agent } from 'node:http';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import {
   EXCHANGES,
@@ -48,14 +47,16 @@ import {
   requestJson,
   startTestSystem,
   type LocalSystem,
+  parseBenchArgs,
 } from '@sagaflow/contracts/testing';
 import { nullSaga } from './null-saga.js';
 import { preloadFinishedSagas } from './preload.js';
 import { postgresPidsServing } from './postgres-backends.js';
 import { median, percentile } from './stats.js';
 
-const { values } = parseArgs({
-  options: {
+const values = parseBenchArgs(
+  'node ops/dist/bench/system-bench.js [--orders 3000] [--warmup 300] [--runs 3] [--concurrency 50,200] [--catalogue 1000,1] [--mix happy,decline10] [--orchestrators 1,2] [--workers 1,2] [--queue-type classic,quorum] [--preload 10000,1000000] [--follow events|sse] [--skip-engine] [--out bench-results/latest.json]',
+  {
     orders: { type: 'string', default: '3000' },
     warmup: { type: 'string', default: '300' },
     runs: { type: 'string', default: '3' },
@@ -70,7 +71,7 @@ const { values } = parseArgs({
     follow: { type: 'string', default: 'events' },
     out: { type: 'string', default: 'bench-results/latest.json' },
   },
-});
+);
 const orders = Number(values.orders);
 const warmup = Number(values.warmup);
 const runs = Number(values.runs);

@@ -10,22 +10,22 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { EXCHANGES, sagaflowTopology } from '@sagaflow/contracts';
 import { MessageBus, silentLogger } from '@sagaflow/contracts/messaging';
-import { cpuMsOf, requestJson } from '@sagaflow/contracts/testing';
+import { cpuMsOf, requestJson, parseBenchArgs } from '@sagaflow/contracts/testing';
 import { OrchestratorProcess } from '../test/support/orchestrator-process.js';
 import { orderRequest, TestStack } from '../test/support/test-stack.js';
 
-const { values } = parseArgs({
-  options: {
+const values = parseBenchArgs(
+  'node orchestrator/dist/bench/engine-bench.js [--sagas 1000] [--warmup 300] [--runs 3] [--concurrency 50,200] [--json]',
+  {
     sagas: { type: 'string', default: '1000' },
     warmup: { type: 'string', default: '300' },
     runs: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '50,200' },
     json: { type: 'boolean', default: false },
   },
-});
+);
 const sagas = Number(values.sagas);
 const warmup = Number(values.warmup);
 /** POST /orders over a kept-alive connection; resolves with the saga id. */

@@ -28,3 +28,4 @@ export { FailingPaymentQueue } from './failing-payment-queue.js';
 export { ioModuleLoadedBy, IO_PACKAGES } from './module-purity.js';
 export { CHROMIUM_FLAGS, CHROMIUM_PATH } from './chromium.js';
 export { cpuMsOf, HttpFailure, requestJson } from './load-client.js';
+export { parseBenchArgs } from './bench-args.js';
