@@ -30,7 +30,13 @@ export {
   type ServiceHandle,
   type ServiceParts,
 } from './kit/participant-service.js';
-export { Participant, type CommandHandler, type CommandHandlers, type ParticipantOptions } from './kit/participant.js';
+export {
+  Participant,
+  type BatchHandler,
+  type CommandHandler,
+  type CommandHandlers,
+  type ParticipantOptions,
+} from './kit/participant.js';
 export { FaultInjector, type FaultSettings } from './kit/faults.js';
 export { ParticipantMetrics } from './kit/metrics.js';
 export { createServiceApp, listen, validated, type HttpServer, type ServiceAppOptions } from './kit/http-app.js';
