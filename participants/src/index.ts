@@ -1,7 +1,8 @@
 /**
  * @sagaflow/participants — the inventory, payment and notification services and the kit they share:
  * consume a command, run its effect once (effect, reply and inbox entry in one transaction), reply.
- * On PostgreSQL the commands delivered together commit in one transaction (group commit, `kit/participant.ts`).
+ * On PostgreSQL the commands delivered together commit in one transaction (group commit, `kit/participant.ts`),
+ * decided one after the other in memory between one set-based read and one set-based write (`runBatch`).
  * Each service exports `start…(config)` returning `{ port, stop() }`; `main.ts` runs one from the environment.
  */
 export { startInventory, crossedBelow, type InventoryConfig } from './inventory/inventory-service.js';
