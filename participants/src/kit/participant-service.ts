@@ -111,7 +111,7 @@ export async function startParticipantService(options: ParticipantServiceOptions
       queue,
       inbox: store,
       handlers: parts.handlers,
-      ...(parts.runBatch && { runBatch: parts.runBatch }),
+      runBatch: parts.runBatch,
       faults,
       metrics,
       logger,

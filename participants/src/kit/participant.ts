@@ -227,14 +227,10 @@ export class Participant {
     });
     if (runnable.length > 0) {
       const { work } = await collectAfterCommit(() =>
-        group.transaction(() =>
-          this.runInGroup(
-            runnable.map((i) => commands[i]!),
-            (n, answer) => {
-              answers[runnable[n]!] = answer;
-            },
-          ),
-        ),
+        group.transaction(async () => {
+          const executions = await this.runInGroup(runnable.map((i) => commands[i]!));
+          for (const [n, execution] of executions.entries()) answers[runnable[n]!] = { kind: 'executed', execution };
+        }),
       );
       for (const committed of work) {
         await Promise.resolve()
@@ -251,17 +247,17 @@ export class Participant {
   }
 
   /** The effects of a group's new commands, inside its transaction: together where a batch handler exists. */
-  private async runInGroup(commands: QueuedCommand[], answer: (n: number, answer: Answer) => void): Promise<void> {
+  private async runInGroup(commands: QueuedCommand[]): Promise<Execution<ReplyPayload>[]> {
     const { runBatch } = this.options;
     if (runBatch && commands.length > 1) {
       const executions = await runBatch(commands.map((c) => c.message as Message<CommandType>));
       if (executions.length !== commands.length)
         throw new Error(`a batch of ${commands.length} commands was answered with ${executions.length} executions`);
-      executions.forEach((execution, n) => answer(n, { kind: 'executed', execution }));
-      return;
+      return executions;
     }
-    for (const [n, { message, handler }] of commands.entries())
-      answer(n, { kind: 'executed', execution: await handler(message as Message<CommandType>) });
+    const executions: Execution<ReplyPayload>[] = [];
+    for (const { message, handler } of commands) executions.push(await handler(message as Message<CommandType>));
+    return executions;
   }
 
   private async injectFault(): Promise<void> {
