@@ -1,7 +1,8 @@
 /**
  * @sagaflow/participants — the inventory, payment and notification services and the kit they share:
  * consume a command, run its effect once (effect, reply and inbox entry in one transaction), reply.
- * On PostgreSQL the commands delivered together commit in one transaction (group commit, `kit/participant.ts`).
+ * On PostgreSQL the commands delivered together commit in one transaction (group commit, `kit/participant.ts`),
+ * decided one after the other in memory between one set-based read and one set-based write (`runBatch`).
  * Each service exports `start…(config)` returning `{ port, stop() }`; `main.ts` runs one from the environment.
  */
 export { startInventory, crossedBelow, type InventoryConfig } from './inventory/inventory-service.js';
@@ -30,7 +31,13 @@ export {
   type ServiceHandle,
   type ServiceParts,
 } from './kit/participant-service.js';
-export { Participant, type CommandHandler, type CommandHandlers, type ParticipantOptions } from './kit/participant.js';
+export {
+  Participant,
+  type BatchHandler,
+  type CommandHandler,
+  type CommandHandlers,
+  type ParticipantOptions,
+} from './kit/participant.js';
 export { FaultInjector, type FaultSettings } from './kit/faults.js';
 export { ParticipantMetrics } from './kit/metrics.js';
 export { createServiceApp, listen, validated, type HttpServer, type ServiceAppOptions } from './kit/http-app.js';

@@ -1,4 +1,4 @@
-import { PutProductRequest, QUEUES, type Message, type PayloadOf } from '@sagaflow/contracts';
+import { PutProductRequest, QUEUES, type CommandType, type Message, type PayloadOf } from '@sagaflow/contracts';
 import { createMessage, type Logger, type MessageBus } from '@sagaflow/contracts/messaging';
 import type { Express } from 'express';
 import { afterCommit } from '../kit/after-commit.js';
@@ -8,7 +8,7 @@ import { DEFAULT_PREFETCH } from '../kit/participant.js';
 import { startParticipantService, type ParticipantConfig, type ServiceHandle } from '../kit/participant-service.js';
 import { validator } from '@sagaflow/contracts';
 import { DEMO_CATALOGUE } from './demo-catalogue.js';
-import type { InventoryStore, ProductSeed, StockChange } from './inventory-store.js';
+import type { InventoryCommand, InventoryStore, ProductSeed, StockChange } from './inventory-store.js';
 import { openInventoryStore } from './open-inventory-store.js';
 
 export interface InventoryConfig extends ParticipantConfig {
@@ -80,6 +80,18 @@ async function commitCompletedOrder(store: InventoryStore, logger: Logger, messa
   }
 }
 
+/** A command of the inventory queue as the store runs it in a batch. */
+function inventoryCommandOf(command: Message<CommandType>): InventoryCommand {
+  const key = { commandId: command.commandId!, commandType: command.type };
+  if (command.type === 'inventory.reserve') {
+    return { kind: 'reserve', key, command: (command as Message<'inventory.reserve'>).payload };
+  }
+  if (command.type === 'inventory.release') {
+    return { kind: 'release', key, command: (command as Message<'inventory.release'>).payload };
+  }
+  throw new Error(`inventory does not handle '${command.type}'`);
+}
+
 /** Starts the inventory service: seeds the catalogue, consumes `inventory.commands` and `inventory.events`. */
 export async function startInventory(config: InventoryConfig): Promise<ServiceHandle> {
   const store = await openInventoryStore(config.storeUrl);
@@ -109,6 +121,14 @@ export async function startInventory(config: InventoryConfig): Promise<ServiceHa
         'inventory.release': (command) =>
           store.release({ commandId: command.commandId!, commandType: command.type }, command.payload),
       },
+      ...(store.runBatch && {
+        runBatch: async (commands) => {
+          const executions = await store.runBatch!(commands.map(inventoryCommandOf));
+          const changes = executions.flatMap((e) => ('changes' in e ? e.changes : []));
+          await afterCommit(() => publishLowStock(bus, logger, changes, config.lowStockThreshold));
+          return executions;
+        },
+      }),
       startConsumers: async () => [
         await bus.consume(QUEUES.inventoryEvents, (message) => commitCompletedOrder(store, logger, message), {
           prefetch: config.prefetch ?? DEFAULT_PREFETCH,

@@ -22,6 +22,13 @@ export interface StockChange {
 
 export type ReserveExecution = Execution<ReplyOf<'inventory.reserve'>> & { changes: StockChange[] };
 
+/** A reserve or a release, as `InventoryStore.reserve` and `release` take it, to run in a batch. */
+export type InventoryCommand =
+  | { kind: 'reserve'; key: InboxKey; command: ReserveInventory }
+  | { kind: 'release'; key: InboxKey; command: ReleaseInventory };
+
+export type InventoryExecution = ReserveExecution | Execution<ReplyOf<'inventory.release'>>;
+
 export type ProductSeed = Omit<Product, 'reserved'>;
 
 export interface InventoryStore extends InboxReader, Closeable {
@@ -35,6 +42,11 @@ export interface InventoryStore extends InboxReader, Closeable {
   reserve(key: InboxKey, command: ReserveInventory): Promise<ReserveExecution>;
   /** Gives back exactly what the order holds, once. */
   release(key: InboxKey, command: ReleaseInventory): Promise<Execution<ReplyOf<'inventory.release'>>>;
+  /**
+   * Present where the store can: runs many commands as `reserve` and `release` would one after the
+   * other (in the caller's group transaction, if any), with a fixed number of statements for them all.
+   */
+  runBatch?(commands: InventoryCommand[]): Promise<InventoryExecution[]>;
   /** Turns a completed order's reservation into a sale; true when it changed something. */
   commit(orderId: string): Promise<boolean>;
   getReservation(orderId: string): Promise<Reservation | null>;

@@ -8,15 +8,35 @@ import {
   type ReserveInventory,
 } from '@sagaflow/contracts';
 import type { GroupCommit, InboxKey, StoredReply } from '../kit/inbox.js';
-import { findPgReply, INBOX_DDL, PgDatabase, runOncePg, type PgWrite } from '../kit/pg-database.js';
-import { PgGroupCommit } from '../kit/pg-group-commit.js';
-import type { InventoryStore, ProductSeed, Reservation, ReserveExecution, StockChange } from './inventory-store.js';
 import {
+  findPgReply,
+  INBOX_DDL,
+  lockKeys,
+  PgDatabase,
+  recordReplies,
+  runOncePg,
+  type InboxEntry,
+  type PgWrite,
+} from '../kit/pg-database.js';
+import { PgGroupCommit } from '../kit/pg-group-commit.js';
+import type {
+  InventoryCommand,
+  InventoryExecution,
+  InventoryStore,
+  ProductSeed,
+  Reservation,
+  ReserveExecution,
+  StockChange,
+} from './inventory-store.js';
+import {
+  afterInventoryWrite,
   decideCommit,
   decideRelease,
   decideReserve,
   quantitiesBySku,
+  stockDeltasOf,
   type InventoryWrite,
+  type StockDelta,
   type StockMove,
 } from './reservation-rules.js';
 
@@ -172,6 +192,54 @@ export class PgInventoryStore implements InventoryStore {
   }
 
   /**
+   * Locks every order of the batch, then their reservations and the products their reserves name (in sku
+   * order) in one statement; decides each command in order on the stock and reservations the ones before
+   * it left, so that nothing is oversold and a release gives back what its order holds; then writes the
+   * stock moved (summed per sku), the reservations as they end and every inbox row in one statement.
+   */
+  runBatch(commands: InventoryCommand[]): Promise<InventoryExecution[]> {
+    return this.db.transaction(async (client) => {
+      const orderIds = [...new Set(commands.map((c) => c.command.orderId))];
+      await lockKeys(client, orderIds.map(orderLockKey));
+      const skus = new Set(commands.flatMap((c) => (c.kind === 'reserve' ? c.command.items.map((i) => i.sku) : [])));
+      const { reservations, products } = await lockedReservationsAndStock(client, orderIds, [...skus].sort());
+      const at = new Date();
+      const deltas = new Map<string, StockDelta>();
+      const written = new Map<string, Reservation>();
+      const replies: InboxEntry[] = [];
+      const apply = (orderId: string, write: InventoryWrite) => {
+        for (const d of stockDeltasOf(write)) {
+          const sum = deltas.get(d.sku) ?? { sku: d.sku, available: 0, reserved: 0 };
+          deltas.set(d.sku, {
+            sku: d.sku,
+            available: sum.available + d.available,
+            reserved: sum.reserved + d.reserved,
+          });
+        }
+        const after = afterInventoryWrite(products, reservations.get(orderId) ?? null, orderId, write, at);
+        reservations.set(orderId, after);
+        written.set(orderId, after);
+      };
+      const executions = commands.map((c): InventoryExecution => {
+        const { orderId } = c.command;
+        const existing = reservations.get(orderId) ?? null;
+        if (c.kind === 'reserve') {
+          const { write, ...execution } = decideReserve(existing, products, c.command);
+          replies.push({ key: c.key, reply: execution.reply });
+          if (write) apply(orderId, write);
+          return { ...execution, changes: write?.stock ?? [] };
+        }
+        const { write, ...execution } = decideRelease(existing);
+        replies.push({ key: c.key, reply: execution.reply });
+        if (write) apply(orderId, write);
+        return execution;
+      });
+      await recordReplies(client, SERVICE, replies, batchWriteOf([...deltas.values()], [...written.values()]));
+      return executions;
+    });
+  }
+
+  /**
    * Completed orders arrive together (one event each): they are committed in groups, one transaction
    * for all that arrived meanwhile; a group that fails is committed again order by order.
    */
@@ -282,6 +350,34 @@ function pgWriteOf(orderId: string, write: InventoryWrite): PgWrite {
   }
 }
 
+/**
+ * A batch's writes: the stock each sku gained or lost in all, and each reservation the batch created or
+ * changed, as it ends (one row per order: a reserve and a release of one order make one released row).
+ */
+function batchWriteOf(deltas: StockDelta[], reservations: Reservation[]): PgWrite {
+  const moved = deltas.filter((d) => d.available !== 0 || d.reserved !== 0);
+  return {
+    name: 'inventory-batch',
+    ctes: [
+      `stock AS (UPDATE inventory_products p
+        SET available = p.available + n.a, reserved = p.reserved + n.r, updated_at = now()
+        FROM unnest($1::text[], $2::int[], $3::int[]) AS n(sku, a, r) WHERE p.sku = n.sku)`,
+      `reservations AS (INSERT INTO inventory_reservations (order_id, state, lines, total_cents)
+        SELECT * FROM unnest($4::text[], $5::text[], $6::jsonb[], $7::bigint[])
+        ON CONFLICT (order_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now())`,
+    ],
+    values: [
+      moved.map((d) => d.sku),
+      moved.map((d) => d.available),
+      moved.map((d) => d.reserved),
+      reservations.map((r) => r.orderId),
+      reservations.map((r) => r.state),
+      reservations.map((r) => JSON.stringify(r.lines)),
+      reservations.map((r) => r.totalCents),
+    ],
+  };
+}
+
 /** Completed orders' reservations turned into sales: `stock` holds each sku once (their sum). */
 function salesWriteOf(orderIds: string[], stock: StockMove[]): PgWrite {
   return {
@@ -299,11 +395,14 @@ function salesWriteOf(orderIds: string[], stock: StockMove[]): PgWrite {
 const runWrite = (client: pg.PoolClient, { name, ctes, values }: PgWrite) =>
   client.query({ name, text: `WITH ${ctes.join(',\n')}\nSELECT 1`, values });
 
+/** The advisory lock that serialises the commands of one order. */
+const orderLockKey = (orderId: string) => `inventory-order:${orderId}`;
+
 const lockOrder = (client: pg.PoolClient, orderId: string) =>
   client.query({
     name: 'inventory-lock-order',
     text: 'SELECT pg_advisory_xact_lock(hashtext($1))',
-    values: [`inventory-order:${orderId}`],
+    values: [orderLockKey(orderId)],
   });
 
 type JsonReservationRow = Omit<ReservationRow, 'created_at' | 'updated_at'> & {
@@ -335,6 +434,32 @@ async function reservationAndLockedStock(
   const row = rows[0]!;
   return {
     existing: row.existing ? fromJson(row.existing) : null,
+    products: new Map(row.products.map((p) => [p.sku, toProduct(p)])),
+  };
+}
+
+/**
+ * After the orders' locks: their reservations, row-locked in order id order as a commit locks them, then
+ * the products named, row-locked in sku order, in one statement. Unnamed: see `PgWrite.name`.
+ */
+async function lockedReservationsAndStock(
+  client: pg.PoolClient,
+  orderIds: string[],
+  skus: string[],
+): Promise<{ reservations: Map<string, Reservation>; products: Map<string, Product> }> {
+  const { rows } = await client.query<{ reservations: JsonReservationRow[]; products: ProductRow[] }>({
+    text: `WITH reservations AS (
+        SELECT * FROM inventory_reservations WHERE order_id = ANY($1::text[]) ORDER BY order_id FOR UPDATE
+      ), stock AS (
+        SELECT ${PRODUCT_COLUMNS} FROM inventory_products WHERE sku = ANY($2::text[]) ORDER BY sku FOR UPDATE
+      )
+      SELECT COALESCE((SELECT jsonb_agg(to_jsonb(r)) FROM reservations r), '[]') AS reservations,
+        COALESCE((SELECT jsonb_agg(to_jsonb(s)) FROM stock s), '[]') AS products`,
+    values: [orderIds, skus],
+  });
+  const row = rows[0]!;
+  return {
+    reservations: new Map(row.reservations.map((r) => [r.order_id, fromJson(r)])),
     products: new Map(row.products.map((p) => [p.sku, toProduct(p)])),
   };
 }

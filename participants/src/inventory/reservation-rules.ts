@@ -124,3 +124,63 @@ export function decideRelease(existing: Reservation | null): ReleaseDecision {
 export function decideCommit(existing: Reservation | null): Extract<InventoryWrite, { kind: 'commit' }> | null {
   return existing?.state === 'reserved' ? { kind: 'commit', stock: releasedOf(existing.lines) } : null;
 }
+
+/** How much of one sku's `available` and `reserved` a write changes (negative: taken away). */
+export interface StockDelta {
+  sku: string;
+  available: number;
+  reserved: number;
+}
+
+/** The stock a write moves, per sku. */
+export function stockDeltasOf(write: InventoryWrite): StockDelta[] {
+  switch (write.kind) {
+    case 'reserve':
+      return write.stock.map((m) => ({ sku: m.sku, available: -m.quantity, reserved: m.quantity }));
+    case 'release':
+      return write.stock.map((m) => ({
+        sku: m.sku,
+        available: m.quantity,
+        reserved: write.fromReserved ? -m.quantity : 0,
+      }));
+    case 'tombstone':
+      return [];
+    case 'commit':
+      return write.stock.map((m) => ({ sku: m.sku, available: 0, reserved: -m.quantity }));
+  }
+}
+
+/**
+ * What a write leaves behind, `at` the time it was decided, for the next command decided before anything
+ * is written (as in a batch): the `products` it moves stock of (those the map holds) change in place, and
+ * the order's reservation as it now stands is returned.
+ */
+export function afterInventoryWrite(
+  products: Map<string, Product>,
+  existing: Reservation | null,
+  orderId: string,
+  write: InventoryWrite,
+  at: Date,
+): Reservation {
+  for (const delta of stockDeltasOf(write)) {
+    const product = products.get(delta.sku);
+    if (product) {
+      products.set(delta.sku, {
+        ...product,
+        available: product.available + delta.available,
+        reserved: product.reserved + delta.reserved,
+      });
+    }
+  }
+  const created = { orderId, createdAt: at, updatedAt: at };
+  switch (write.kind) {
+    case 'reserve':
+      return { ...created, state: 'reserved', lines: write.lines, totalCents: write.totalCents };
+    case 'tombstone':
+      return { ...created, state: 'released', lines: [], totalCents: 0 };
+    case 'release':
+      return { ...existing!, state: 'released', updatedAt: at };
+    case 'commit':
+      return { ...existing!, state: 'committed', updatedAt: at };
+  }
+}

@@ -6,7 +6,7 @@ import { CommandTracer } from './command-tracer.js';
 import { createServiceApp, listen, type HttpServer } from './http-app.js';
 import type { Closeable, InboxReader } from './inbox.js';
 import { ParticipantMetrics } from './metrics.js';
-import { Participant, type CommandHandlers } from './participant.js';
+import { Participant, type BatchHandler, type CommandHandlers } from './participant.js';
 
 /** What every participant needs to run. */
 export interface ParticipantConfig {
@@ -35,6 +35,8 @@ export interface ServiceHandle {
 
 export interface ServiceParts {
   handlers: CommandHandlers;
+  /** Runs the commands of a group commit together (stores that can); see `BatchHandler`. */
+  runBatch?: BatchHandler;
   routes: (app: Express) => void;
   /** Consumers beyond the command queue (started after it, stopped with it). */
   startConsumers?: () => Promise<Subscription[]>;
@@ -109,6 +111,7 @@ export async function startParticipantService(options: ParticipantServiceOptions
       queue,
       inbox: store,
       handlers: parts.handlers,
+      runBatch: parts.runBatch,
       faults,
       metrics,
       logger,

@@ -25,6 +25,13 @@ import type { ParticipantMetrics } from './metrics.js';
 export type CommandHandler<T extends CommandType> = (command: Message<T>) => Promise<Execution<ReplyOf<T>>>;
 export type CommandHandlers = { [T in CommandType]?: CommandHandler<T> };
 
+/**
+ * Runs the effects of many new commands of a batch at once, inside its group transaction, with a fixed
+ * number of statements however many there are; `executions[i]` answers `commands[i]`. The commands come
+ * in delivery order and each is decided as if the ones before it had run alone.
+ */
+export type BatchHandler = (commands: Message<CommandType>[]) => Promise<Execution<ReplyPayload>[]>;
+
 export interface ParticipantOptions {
   /** Names the participant in logs. */
   service: string;
@@ -32,6 +39,8 @@ export interface ParticipantOptions {
   queue: string;
   inbox: InboxReader;
   handlers: CommandHandlers;
+  /** Runs a group's commands together; without it they run one handler call each, in the same transaction. */
+  runBatch?: BatchHandler;
   faults: FaultInjector;
   metrics: ParticipantMetrics;
   logger: Logger;
@@ -219,10 +228,8 @@ export class Participant {
     if (runnable.length > 0) {
       const { work } = await collectAfterCommit(() =>
         group.transaction(async () => {
-          for (const i of runnable) {
-            const { message, handler } = commands[i]!;
-            answers[i] = { kind: 'executed', execution: await handler(message as Message<CommandType>) };
-          }
+          const executions = await this.runInGroup(runnable.map((i) => commands[i]!));
+          for (const [n, execution] of executions.entries()) answers[runnable[n]!] = { kind: 'executed', execution };
         }),
       );
       for (const committed of work) {
@@ -237,6 +244,20 @@ export class Participant {
       const first = firstWithId.get(message.commandId!)!;
       return answers[i] ?? answerAsTwin(message, commands[first]!.message, answers[first]!);
     });
+  }
+
+  /** The effects of a group's new commands, inside its transaction: together where a batch handler exists. */
+  private async runInGroup(commands: QueuedCommand[]): Promise<Execution<ReplyPayload>[]> {
+    const { runBatch } = this.options;
+    if (runBatch && commands.length > 1) {
+      const executions = await runBatch(commands.map((c) => c.message as Message<CommandType>));
+      if (executions.length !== commands.length)
+        throw new Error(`a batch of ${commands.length} commands was answered with ${executions.length} executions`);
+      return executions;
+    }
+    const executions: Execution<ReplyPayload>[] = [];
+    for (const { message, handler } of commands) executions.push(await handler(message as Message<CommandType>));
+    return executions;
   }
 
   private async injectFault(): Promise<void> {

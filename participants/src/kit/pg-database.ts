@@ -262,3 +262,46 @@ export async function writeOncePg<R extends ReplyPayload>(
     }
   }
 }
+
+/**
+ * Takes the advisory locks of many keys in one statement, in the order of their hashes (the locks are on
+ * the hashes), so that two transactions locking overlapping sets never wait on each other in a cycle.
+ * The snapshot of the caller's next statement is taken after they were granted.
+ */
+export async function lockKeys(client: pg.PoolClient, keys: string[]): Promise<void> {
+  await client.query({
+    name: 'participant-lock-keys',
+    text: `SELECT pg_advisory_xact_lock(h)
+      FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY h) AS locks`,
+    values: [keys],
+  });
+}
+
+/** A reply to record in the inbox for the command `key` names. */
+export interface InboxEntry {
+  key: InboxKey;
+  reply: ReplyPayload;
+}
+
+/**
+ * Inserts the inbox rows of many commands in ONE statement, preceded by the writes of their effects
+ * (`write`, whose values come first): as with one command, the effects and replies commit together,
+ * and a command id already in the inbox fails it all on the key.
+ */
+export function recordReplies(client: pg.PoolClient, service: string, entries: InboxEntry[], write?: PgWrite) {
+  const values = [
+    ...(write?.values ?? []),
+    service,
+    entries.map((e) => e.key.commandId),
+    entries.map((e) => e.key.commandType),
+    entries.map((e) => JSON.stringify(e.reply)),
+  ];
+  const n = values.length - 4;
+  const insert = `INSERT INTO participant_inbox (service, command_id, command_type, reply)
+    SELECT $${n + 1}, c.id, c.type, c.reply FROM unnest($${n + 2}::text[], $${n + 3}::text[], $${n + 4}::jsonb[]) AS c(id, type, reply)`;
+  return client.query({
+    name: write ? write.name && `${write.name}:inbox` : 'participant:inbox-many',
+    text: write ? `WITH ${write.ctes.join(',\n')}\n${insert}` : insert,
+    values,
+  });
+}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ByOrderQuery, validator } from '@sagaflow/contracts';
+import { ByOrderQuery, validator, type Message } from '@sagaflow/contracts';
 import { silentLogger } from '@sagaflow/contracts/messaging';
 import type { Express } from 'express';
 import { afterCommit } from '../kit/after-commit.js';
@@ -7,7 +7,7 @@ import { validated } from '../kit/http-app.js';
 import { participantModule } from '../kit/participant-module.js';
 import { startParticipantService, type ParticipantConfig, type ServiceHandle } from '../kit/participant-service.js';
 import { LogMailSender, SmtpMailSender, type MailSender } from './mail-sender.js';
-import type { NotificationStore } from './notification-store.js';
+import type { MessageKey, NotificationRecord, NotificationStore, SentNotification } from './notification-store.js';
 import { openNotificationStore } from './open-notification-store.js';
 import { renderNotification } from './templates.js';
 import { UnrecordedMails } from './unrecorded-mails.js';
@@ -19,6 +19,14 @@ export interface NotificationConfig extends ParticipantConfig {
 }
 
 const checkQuery = validator(ByOrderQuery, 'query');
+
+const keyOf = (command: Message<'notification.send'>) => ({
+  commandId: command.commandId!,
+  commandType: command.type,
+});
+
+/** Identifies the one message an order gets for a template. */
+const messageKeyOf = ({ orderId, template }: MessageKey): string => `${template}\u0000${orderId}`;
 
 function notificationRoutes(store: NotificationStore) {
   return (app: Express) => {
@@ -46,6 +54,18 @@ export async function startNotification(config: NotificationConfig): Promise<Ser
     config.mailSender ?? (config.smtpUrl ? new SmtpMailSender(config.smtpUrl) : new LogMailSender(logger));
   const store = await openNotificationStore(config.storeUrl);
   const unrecorded = new UnrecordedMails();
+  /** The message a command sends: the one it sent before, if its record did not commit, else a new one, sent. */
+  const sentFor = async (command: Message<'notification.send'>): Promise<SentNotification> => {
+    const { orderId, template, to } = command.payload;
+    let mail = unrecorded.get(command.commandId!);
+    if (!mail) {
+      mail = { notificationId: `ntf-${randomUUID()}`, to, ...renderNotification(command.payload) };
+      // Sent before it is recorded: a crash in between sends it again rather than never.
+      await sender.send(mail);
+      unrecorded.add(command.commandId!, mail);
+    }
+    return { ...mail, orderId, template, createdAt: new Date().toISOString() };
+  };
   return startParticipantService({
     service: 'notification',
     config,
@@ -55,27 +75,37 @@ export async function startNotification(config: NotificationConfig): Promise<Ser
       routes: notificationRoutes(store),
       handlers: {
         'notification.send': async (command) => {
-          const key = { commandId: command.commandId!, commandType: command.type };
-          const { orderId, template, to } = command.payload;
+          const key = keyOf(command);
+          const { orderId, template } = command.payload;
           const already = await store.findSent(orderId, template);
           if (already) return store.record(key, already);
-          let mail = unrecorded.get(key.commandId);
-          if (!mail) {
-            mail = { notificationId: `ntf-${randomUUID()}`, to, ...renderNotification(command.payload) };
-            // Sent before it is recorded: a crash in between sends it again rather than never.
-            await sender.send(mail);
-            unrecorded.add(key.commandId, mail);
-          }
-          const execution = await store.record(key, {
-            ...mail,
-            orderId,
-            template,
-            createdAt: new Date().toISOString(),
-          });
+          const execution = await store.record(key, await sentFor(command));
           await afterCommit(() => unrecorded.recorded(key.commandId));
           return execution;
         },
       },
+      ...(store.findSentMany &&
+        store.recordMany && {
+          runBatch: async (commands) => {
+            const sends = commands as Message<'notification.send'>[];
+            const sent = new Map(
+              (await store.findSentMany!(sends.map((c) => c.payload))).map((s) => [messageKeyOf(s), s]),
+            );
+            const records: NotificationRecord[] = [];
+            for (const command of sends) {
+              // Decided in order, as alone: a later command for a message sent earlier in the batch gets that one.
+              const already = sent.get(messageKeyOf(command.payload));
+              const record = already ?? (await sentFor(command));
+              if (!already) sent.set(messageKeyOf(record), record);
+              records.push({ key: keyOf(command), sent: record, duplicate: already !== undefined });
+            }
+            const executions = await store.recordMany!(records);
+            await afterCommit(() => {
+              for (const r of records) if (!r.duplicate) unrecorded.recorded(r.key.commandId);
+            });
+            return executions;
+          },
+        }),
     }),
   });
 }

@@ -1,8 +1,8 @@
 import type { NotificationTemplate } from '@sagaflow/contracts';
 import { success, type GroupCommit, type InboxKey, type StoredReply } from '../kit/inbox.js';
-import { findPgReply, INBOX_DDL, PgDatabase, writeOncePg } from '../kit/pg-database.js';
+import { findPgReply, INBOX_DDL, PgDatabase, recordReplies, writeOncePg } from '../kit/pg-database.js';
 import { PgGroupCommit } from '../kit/pg-group-commit.js';
-import type { NotificationStore, SentNotification } from './notification-store.js';
+import type { MessageKey, NotificationRecord, NotificationStore, SentNotification } from './notification-store.js';
 
 const SERVICE = 'notification';
 
@@ -106,6 +106,49 @@ export class PgNotificationStore implements NotificationStore {
       if (!rows[0]) return null;
       return { reply: success({ notificationId: rows[0].notification_id }), duplicate: rows[0].duplicate };
     });
+  }
+
+  async findSentMany(keys: MessageKey[]): Promise<SentNotification[]> {
+    // Unnamed (planned at every run): see `PgWrite.name`.
+    const { rows } = await this.db.queryable.query<MessageRow>({
+      text: `SELECT m.* FROM notification_messages m
+        JOIN unnest($1::text[], $2::text[]) AS k(order_id, template) ON m.order_id = k.order_id AND m.template = k.template`,
+      values: [keys.map((k) => k.orderId), keys.map((k) => k.template)],
+    });
+    return rows.map(toSent);
+  }
+
+  async recordMany(records: NotificationRecord[]) {
+    const fresh = records.filter((r) => !r.duplicate).map((r) => r.sent);
+    const executions = records.map(({ sent, duplicate }) => ({
+      reply: success({ notificationId: sent.notificationId }),
+      duplicate,
+    }));
+    await this.db.transaction((client) =>
+      recordReplies(
+        client,
+        SERVICE,
+        records.map((r, i) => ({ key: r.key, reply: executions[i]!.reply })),
+        {
+          name: 'notification-record-many',
+          ctes: [
+            `messages AS (INSERT INTO notification_messages
+              (notification_id, order_id, template, recipient, subject, body, created_at)
+              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[]))`,
+          ],
+          values: [
+            fresh.map((m) => m.notificationId),
+            fresh.map((m) => m.orderId),
+            fresh.map((m) => m.template),
+            fresh.map((m) => m.to),
+            fresh.map((m) => m.subject),
+            fresh.map((m) => m.text),
+            fresh.map((m) => m.createdAt),
+          ],
+        },
+      ),
+    );
+    return executions;
   }
 
   async listByOrder(orderId: string): Promise<SentNotification[]> {

@@ -90,3 +90,13 @@ export function orderPaymentsOf(voided: boolean, entries: readonly Payment[]): O
     refund: entries.find((e) => e.kind === 'refund') ?? null,
   };
 }
+
+/**
+ * The state a decision's write leaves the order in, `at` the time it was made: what the next command
+ * for the order decides on when several are decided before anything is written.
+ */
+export function afterPaymentWrite(state: OrderPayments, write: PaymentWrite | undefined, at: string): OrderPayments {
+  if (!write) return state;
+  if ('void' in write) return { ...state, voided: true };
+  return { ...state, [write.entry.kind]: { ...write.entry, createdAt: at } };
+}

@@ -1,10 +1,11 @@
-import { ByOrderQuery, validator } from '@sagaflow/contracts';
+import { ByOrderQuery, validator, type CommandType, type Message } from '@sagaflow/contracts';
+import type { InboxKey } from '../kit/inbox.js';
 import type { Express } from 'express';
 import { validated } from '../kit/http-app.js';
 import { participantModule } from '../kit/participant-module.js';
 import { startParticipantService, type ParticipantConfig, type ServiceHandle } from '../kit/participant-service.js';
 import { gatewayVerdict } from './payment-gateway.js';
-import type { PaymentStore } from './payment-store.js';
+import type { PaymentCommand, PaymentStore } from './payment-store.js';
 import { openPaymentStore } from './open-payment-store.js';
 
 export interface PaymentConfig extends ParticipantConfig {
@@ -26,6 +27,27 @@ function paymentRoutes(store: PaymentStore) {
   };
 }
 
+const keyOf = (command: Message<CommandType>): InboxKey => ({
+  commandId: command.commandId!,
+  commandType: command.type,
+});
+
+const chargeOf = (command: Message<'payment.charge'>, limitCents: number) => ({
+  kind: 'charge' as const,
+  key: keyOf(command),
+  command: command.payload,
+  decline: gatewayVerdict(command.payload, limitCents),
+});
+
+/** A command of the payment queue as the store runs it in a batch. */
+function paymentCommandOf(command: Message<CommandType>, limitCents: number): PaymentCommand {
+  if (command.type === 'payment.charge') return chargeOf(command as Message<'payment.charge'>, limitCents);
+  if (command.type === 'payment.refund') {
+    return { kind: 'refund', key: keyOf(command), command: (command as Message<'payment.refund'>).payload };
+  }
+  throw new Error(`payment does not handle '${command.type}'`);
+}
+
 /** Starts the payment service (a simulated gateway and the ledger of money that moved). */
 export async function startPayment(config: PaymentConfig): Promise<ServiceHandle> {
   const store = await openPaymentStore(config.storeUrl);
@@ -36,15 +58,15 @@ export async function startPayment(config: PaymentConfig): Promise<ServiceHandle
     build: () => ({
       routes: paymentRoutes(store),
       handlers: {
-        'payment.charge': (command) =>
-          store.charge(
-            { commandId: command.commandId!, commandType: command.type },
-            command.payload,
-            gatewayVerdict(command.payload, config.limitCents),
-          ),
-        'payment.refund': (command) =>
-          store.refund({ commandId: command.commandId!, commandType: command.type }, command.payload),
+        'payment.charge': (command) => {
+          const { key, command: charge, decline } = chargeOf(command, config.limitCents);
+          return store.charge(key, charge, decline);
+        },
+        'payment.refund': (command) => store.refund(keyOf(command), command.payload),
       },
+      ...(store.runBatch && {
+        runBatch: (commands) => store.runBatch!(commands.map((c) => paymentCommandOf(c, config.limitCents))),
+      }),
     }),
   });
 }

@@ -1,13 +1,25 @@
 import type pg from 'pg';
 import type { ChargePayment, FailureReason, Payment, RefundPayment } from '@sagaflow/contracts';
 import type { GroupCommit, InboxKey, ReplyOf, StoredReply } from '../kit/inbox.js';
-import { findPgReply, INBOX_DDL, PgDatabase, runOncePg, type PgEffect, type PgWrite } from '../kit/pg-database.js';
-import { PgGroupCommit } from '../kit/pg-group-commit.js';
-import type { PaymentStore } from './payment-store.js';
 import {
+  findPgReply,
+  INBOX_DDL,
+  lockKeys,
+  PgDatabase,
+  recordReplies,
+  runOncePg,
+  type InboxEntry,
+  type PgEffect,
+  type PgWrite,
+} from '../kit/pg-database.js';
+import { PgGroupCommit } from '../kit/pg-group-commit.js';
+import type { PaymentCommand, PaymentExecution, PaymentStore } from './payment-store.js';
+import {
+  afterPaymentWrite,
   decideCharge,
   decideRefund,
   newPaymentId,
+  type LedgerEntry,
   type OrderPayments,
   type PaymentDecision,
   type PaymentWrite,
@@ -70,6 +82,24 @@ function pgWriteOf(orderId: string, write: PaymentWrite): PgWrite {
   };
 }
 
+/** The ledger entries and voids of a batch, in one statement's parts (empty lists write nothing). */
+const batchWriteOf = (entries: LedgerEntry[], voids: string[]): PgWrite => ({
+  name: 'payment-batch',
+  ctes: [
+    `entries AS (INSERT INTO payment_ledger (payment_id, order_id, kind, amount_cents, currency)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]))`,
+    'voids AS (INSERT INTO payment_voids (order_id) SELECT unnest($6::text[]))',
+  ],
+  values: [
+    entries.map((e) => e.paymentId),
+    entries.map((e) => e.orderId),
+    entries.map((e) => e.kind),
+    entries.map((e) => e.amountCents),
+    entries.map((e) => e.currency),
+    voids,
+  ],
+});
+
 const pgEffectOf = <T extends 'payment.charge' | 'payment.refund'>(
   orderId: string,
   { write, ...execution }: PaymentDecision<T>,
@@ -109,6 +139,41 @@ export class PgPaymentStore implements PaymentStore {
     });
   }
 
+  /**
+   * Locks every order of the batch, reads all their payment state in one statement, decides each
+   * command in order on the state the ones before it left, and writes every ledger entry, void and
+   * inbox row in one statement.
+   */
+  runBatch(commands: PaymentCommand[]): Promise<PaymentExecution[]> {
+    return this.db.transaction(async (client) => {
+      const orderIds = [...new Set(commands.map((c) => c.command.orderId))];
+      await lockKeys(
+        client,
+        orderIds.map((id) => orderLockKey(id)),
+      );
+      const states = await statesOf(client, orderIds);
+      const at = new Date().toISOString();
+      const entries: LedgerEntry[] = [];
+      const voids: string[] = [];
+      const replies: InboxEntry[] = [];
+      const executions = commands.map((c) => {
+        const { orderId } = c.command;
+        const state = states.get(orderId)!;
+        const { write, ...execution } =
+          c.kind === 'charge'
+            ? decideCharge(state, c.command, c.decline, newPaymentId())
+            : decideRefund(state, orderId, newPaymentId());
+        states.set(orderId, afterPaymentWrite(state, write, at));
+        if (write && 'void' in write) voids.push(orderId);
+        else if (write) entries.push(write.entry);
+        replies.push({ key: c.key, reply: execution.reply });
+        return execution;
+      });
+      await recordReplies(client, SERVICE, replies, batchWriteOf(entries, voids));
+      return executions;
+    });
+  }
+
   async listByOrder(orderId: string): Promise<Payment[]> {
     const { rows } = await this.db.pool.query<LedgerRow>(
       'SELECT * FROM payment_ledger WHERE order_id = $1 ORDER BY created_at, kind',
@@ -122,6 +187,36 @@ export class PgPaymentStore implements PaymentStore {
   }
 }
 
+/** The advisory lock that serialises the commands of one order. */
+const orderLockKey = (orderId: string) => `payment-order:${orderId}`;
+
+const ledgerEntryOf = (l: LedgerRow | null) => (l ? toPayment({ ...l, created_at: new Date(l.created_at) }) : null);
+
+/**
+ * The payment state of many orders (locked by the caller) in one statement. Unnamed, so planned at
+ * every run: see `PgWrite.name`.
+ */
+async function statesOf(client: pg.PoolClient, orderIds: string[]): Promise<Map<string, OrderPayments>> {
+  const { rows } = await client.query<{
+    order_id: string;
+    voided: boolean;
+    charge: LedgerRow | null;
+    refund: LedgerRow | null;
+  }>({
+    text: `SELECT o.order_id, EXISTS (SELECT 1 FROM payment_voids v WHERE v.order_id = o.order_id) AS voided,
+      (SELECT to_jsonb(l) FROM payment_ledger l WHERE l.order_id = o.order_id AND l.kind = 'charge') AS charge,
+      (SELECT to_jsonb(l) FROM payment_ledger l WHERE l.order_id = o.order_id AND l.kind = 'refund') AS refund
+      FROM unnest($1::text[]) AS o(order_id)`,
+    values: [orderIds],
+  });
+  return new Map(
+    rows.map((row) => [
+      row.order_id,
+      { voided: row.voided, charge: ledgerEntryOf(row.charge), refund: ledgerEntryOf(row.refund) },
+    ]),
+  );
+}
+
 /**
  * Takes the order's lock, then reads all the order's payment state in one statement; that statement's
  * snapshot is taken after the lock was granted, so it sees whatever the previous holder committed.
@@ -130,7 +225,7 @@ async function lockedState(client: pg.PoolClient, orderId: string): Promise<Orde
   await client.query({
     name: 'payment-lock-order',
     text: 'SELECT pg_advisory_xact_lock(hashtext($1))',
-    values: [`payment-order:${orderId}`],
+    values: [orderLockKey(orderId)],
   });
   const { rows } = await client.query<{ voided: boolean; charge: LedgerRow | null; refund: LedgerRow | null }>({
     name: 'payment-order-state',
@@ -140,6 +235,5 @@ async function lockedState(client: pg.PoolClient, orderId: string): Promise<Orde
     values: [orderId],
   });
   const row = rows[0]!;
-  const entry = (l: LedgerRow | null) => (l ? toPayment({ ...l, created_at: new Date(l.created_at) }) : null);
-  return { voided: row.voided, charge: entry(row.charge), refund: entry(row.refund) };
+  return { voided: row.voided, charge: ledgerEntryOf(row.charge), refund: ledgerEntryOf(row.refund) };
 }

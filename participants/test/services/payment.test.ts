@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import type { ChargePayment, Payment } from '@sagaflow/contracts';
+import type { Payment } from '@sagaflow/contracts';
 import { startPayment } from '../../src/index.js';
-import { Harness, newId } from '../support/harness.js';
+import { chargePayload, Harness, newId } from '../support/harness.js';
 
 describe('payment service', () => {
   let h: Harness;
@@ -14,15 +14,7 @@ describe('payment service', () => {
     await h.stop();
   });
 
-  const charge = (orderId: string, overrides: Partial<ChargePayment> = {}): ChargePayment => ({
-    orderId,
-    customerId: 'cust-1',
-    amountCents: 4200,
-    currency: 'EUR',
-    method: 'card',
-    token: 'tok_visa',
-    ...overrides,
-  });
+  const charge = chargePayload;
   const ledger = async (orderId: string) =>
     (await h.http('GET', `/payments?orderId=${orderId}`)).body.items as Payment[];
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   QUEUES,
   sagaflowTopology,
+  type ChargePayment,
   type CommandType,
   type Message,
   type PayloadOf,
@@ -34,13 +35,21 @@ export class Harness {
     readonly service: ServiceHandle,
   ) {}
 
-  static async start(startService: (config: ParticipantConfig) => Promise<ServiceHandle>): Promise<Harness> {
+  /**
+   * `beforeStart` runs once the queues exist and before the service consumes: commands it publishes
+   * wait in the queue, and the broker delivers them together (one batch, or a few).
+   */
+  static async start(
+    startService: (config: ParticipantConfig) => Promise<ServiceHandle>,
+    beforeStart?: (setup: { bus: MessageBus; schema: TestSchema }) => Promise<void>,
+  ): Promise<Harness> {
     const vhost = await createTestVhost('participants');
     const schema = await createTestSchema('participants');
     const topology = sagaflowTopology(TEST_RETRY_DELAYS_MS);
     const bus = await MessageBus.connect({ url: vhost.url, topology, logger: silentLogger() });
     let service: ServiceHandle;
     try {
+      await beforeStart?.({ bus, schema });
       service = await startService({
         amqpUrl: vhost.url,
         storeUrl: schema.url,
@@ -134,3 +143,14 @@ export class Harness {
 }
 
 export const newId = (prefix: string): string => `${prefix}-${randomUUID()}`;
+
+/** A charge of 42.00 EUR for the order, as the payment tests send it. */
+export const chargePayload = (orderId: string, overrides: Partial<ChargePayment> = {}): ChargePayment => ({
+  orderId,
+  customerId: 'cust-1',
+  amountCents: 4200,
+  currency: 'EUR',
+  method: 'card',
+  token: 'tok_visa',
+  ...overrides,
+});
