@@ -80,6 +80,21 @@ describe('MessageBus round trip', () => {
     expect(error).to.include({ type: 'invalid_payload', retryable: false });
   });
 
+  it('publishes a message built from checked parts as it is, with the properties of a checked one', async () => {
+    const bus = await fixture.bus();
+    const sent = chargeCommand();
+    // Not checked again on the way out: what does not conform is for the consumer to dead-letter.
+    const unchecked = { ...sent, payload: { ...sent.payload, currency: 'euro' } };
+    await bus.publishBuilt(sent);
+    await bus.publishBuilt(unchecked);
+    const [first, second] = await fixture.take(QUEUES.payment, 2);
+    expect(first!.fields).to.include({ exchange: EXCHANGES.commands, routingKey: 'payment.charge' });
+    expect(first!.properties).to.include({ messageId: sent.messageId, correlationId: sent.sagaId, deliveryMode: 2 });
+    expect(first!.properties.headers).to.include({ [HEADERS.traceparent]: sent.traceparent });
+    expect(JSON.parse(first!.content.toString())).to.deep.equal(sent);
+    expect(JSON.parse(second!.content.toString())).to.deep.equal(unchecked);
+  });
+
   it('refuses queues and exchanges outside its topology', async () => {
     const bus = await fixture.bus();
     const consume = await bus.consume('nowhere', async () => undefined).catch((e: unknown) => e);

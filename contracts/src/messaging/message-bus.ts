@@ -202,7 +202,16 @@ export class MessageBus {
   /** Validates and publishes one message; resolves once the broker confirmed it. */
   async publish(message: Message, route = routeOf(message.type)): Promise<void> {
     assertValidMessage(message);
-    await this.publishRaw(
+    await this.publishBuilt(message, route);
+  }
+
+  /**
+   * Publishes a message that its process built from typed parts that were validated where they came
+   * in (the orchestrator's outbox), without checking it against its schema a second time; every
+   * consumer still checks it on receipt and dead-letters what does not conform.
+   */
+  publishBuilt(message: Message, route = routeOf(message.type)): Promise<void> {
+    return this.publishRaw(
       route.exchange,
       route.routingKey,
       Buffer.from(JSON.stringify(message)),

@@ -66,7 +66,8 @@ export class OutboxRelay {
     if (this.inFlight.has(entry.messageId)) return false;
     this.inFlight.add(entry.messageId);
     try {
-      await this.bus.publish(entry.message, { exchange: entry.exchange, routingKey: entry.routingKey });
+      // The engine built the message from the saga's validated input and replies; the consumer checks it.
+      await this.bus.publishBuilt(entry.message, { exchange: entry.exchange, routingKey: entry.routingKey });
       this.confirmed.push(entry.messageId);
       return true;
     } catch (error) {
