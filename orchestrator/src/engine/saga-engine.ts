@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import type { CreateOrderRequest, Message, SagaType } from '@sagaflow/contracts';
 import { newTraceparent, type Logger } from '@sagaflow/contracts/messaging';
 import { definitionFor, latestVersion } from '../sagas/index.js';
@@ -72,8 +72,9 @@ export class SagaEngine {
   ): Promise<PlaceOrderResult> {
     const { store } = this.options;
     // No read of the key first: the insert gives way to an order holding it and returns that order, so a
-    // keyed order costs what an unkeyed one does, and only a replay pays for the read.
-    const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
+    // keyed order costs what an unkeyed one does, and only a replay pays for the read. Only a keyed order
+    // is ever compared with another request, so an unkeyed one keeps no hash.
+    const requestHash = idempotencyKey === null ? null : hash('sha256', canonicalJson(request));
     const orderId = `ord_${randomUUID()}`;
     const sagaId = `saga_${randomUUID()}`;
     const input: OrderSagaInput = {

@@ -91,6 +91,13 @@ describe('HTTP API: bad input gets a 4xx with a reason', function () {
     expect(reused.body.error).to.equal('idempotency_key_reused');
   });
 
+  it('keeps the request hash of a keyed order only, the one a later request may be compared with', async () => {
+    const keyed = await post(orderRequest(), { 'idempotency-key': `key-hash-${Date.now()}` });
+    const unkeyed = await post(orderRequest());
+    expect((await orchestrator.store.getOrder(keyed.body.orderId))!.requestHash).to.match(/^[0-9a-f]{64}$/);
+    expect((await orchestrator.store.getOrder(unkeyed.body.orderId))!.requestHash).to.equal(null);
+  });
+
   it('takes the same request with its keys in another order as a replay, not a reused key', async () => {
     const key = `key-order-${Date.now()}`;
     const request = orderRequest({ payment: { method: 'card', token: 'tok_visa' } });
