@@ -12,7 +12,8 @@ RUN npm ci --no-audit --no-fund \
 
 # ---- runtime: production dependencies of the services only, no compiler, no sources, not root ----
 FROM node:20-slim AS runtime
-ENV NODE_ENV=production
+# The V8 flags of SERVICE_NODE_FLAGS (contracts/src/services.ts), for every service the image runs.
+ENV NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=32
 WORKDIR /app
 RUN chown node:node /app
 USER node

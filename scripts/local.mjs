@@ -108,10 +108,10 @@ function envOf(name) {
 
 const supervisor = new Supervisor({ log: say });
 for (const name of services) {
-  const { script, args } = serviceCommandOf(name);
+  const { nodeArgs, script, args } = serviceCommandOf(name);
   supervisor.add(name, {
     command: process.execPath,
-    args: [script, ...args],
+    args: [...nodeArgs, script, ...args],
     cwd: root,
     env: envOf(name),
     onSpawn: (child) => {

@@ -64,6 +64,7 @@ export {
   defaultPortOf,
   isSystemService,
   serviceCommandOf,
+  SERVICE_NODE_FLAGS,
   type SystemService,
 } from './services.js';
 export { HEADERS, type DeadLetterReason } from './headers.js';

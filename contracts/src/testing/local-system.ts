@@ -125,10 +125,10 @@ export async function freePort(): Promise<number> {
 }
 
 function commandOf(root: string, service: SystemService): string[] {
-  const { script, args } = serviceCommandOf(service);
+  const { nodeArgs, script, args } = serviceCommandOf(service);
   const main = join(root, script);
   if (!existsSync(main)) throw new Error(`${main} is missing: build first (npx tsc -b)`);
-  return [main, ...args];
+  return [...nodeArgs, main, ...args];
 }
 
 /** Children still running when the test runner exits (a crash, Ctrl-C) are killed with it, not orphaned. */

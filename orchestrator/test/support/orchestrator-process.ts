@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { serviceCommandOf } from '@sagaflow/contracts';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
@@ -11,7 +12,7 @@ export class OrchestratorProcess {
   ) {}
 
   static async spawn(env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<OrchestratorProcess> {
-    const child = spawn(process.execPath, [MAIN], {
+    const child = spawn(process.execPath, [...serviceCommandOf('orchestrator').nodeArgs, MAIN], {
       env: { ...env, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
