@@ -398,12 +398,7 @@ const runWrite = (client: pg.PoolClient, { name, ctes, values }: PgWrite) =>
 /** The advisory lock that serialises the commands of one order. */
 const orderLockKey = (orderId: string) => `inventory-order:${orderId}`;
 
-const lockOrder = (client: pg.PoolClient, orderId: string) =>
-  client.query({
-    name: 'inventory-lock-order',
-    text: 'SELECT pg_advisory_xact_lock(hashtext($1))',
-    values: [orderLockKey(orderId)],
-  });
+const lockOrder = (client: pg.PoolClient, orderId: string) => lockKeys(client, [orderLockKey(orderId)]);
 
 type JsonReservationRow = Omit<ReservationRow, 'created_at' | 'updated_at'> & {
   created_at: string;

@@ -169,18 +169,9 @@ export interface PgEffect<R> {
   write?: PgWrite;
 }
 
-/** Inserts the inbox row, preceded by the effect's writes in the same statement. */
-function recordReply(client: pg.PoolClient, service: string, key: InboxKey, reply: ReplyPayload, write?: PgWrite) {
-  const values = [...(write?.values ?? []), service, key.commandId, key.commandType, JSON.stringify(reply)];
-  const n = values.length - 4;
-  const insert = `INSERT INTO participant_inbox (service, command_id, command_type, reply)
-    VALUES ($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4})`;
-  return client.query({
-    name: write ? write.name && `${write.name}:inbox` : 'participant:inbox',
-    text: write ? `WITH ${write.ctes.join(',\n')}\n${insert}` : insert,
-    values,
-  });
-}
+/** Inserts the inbox row, preceded by the effect's writes in the same statement (see `recordReplies`). */
+const recordReply = (client: pg.PoolClient, service: string, key: InboxKey, reply: ReplyPayload, write?: PgWrite) =>
+  recordReplies(client, service, [{ key, reply }], write);
 
 /** The reply a duplicate gets: the one its twin committed (visible now that its insert failed on the key). */
 async function storedDuplicate<R>(db: PgDatabase, service: string, commandId: string): Promise<Execution<R>> {
@@ -300,7 +291,7 @@ export function recordReplies(client: pg.PoolClient, service: string, entries: I
   const insert = `INSERT INTO participant_inbox (service, command_id, command_type, reply)
     SELECT $${n + 1}, c.id, c.type, c.reply FROM unnest($${n + 2}::text[], $${n + 3}::text[], $${n + 4}::jsonb[]) AS c(id, type, reply)`;
   return client.query({
-    name: write ? write.name && `${write.name}:inbox` : 'participant:inbox-many',
+    name: write ? write.name && `${write.name}:inbox` : 'participant:inbox',
     text: write ? `WITH ${write.ctes.join(',\n')}\n${insert}` : insert,
     values,
   });

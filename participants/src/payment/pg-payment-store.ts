@@ -147,10 +147,7 @@ export class PgPaymentStore implements PaymentStore {
   runBatch(commands: PaymentCommand[]): Promise<PaymentExecution[]> {
     return this.db.transaction(async (client) => {
       const orderIds = [...new Set(commands.map((c) => c.command.orderId))];
-      await lockKeys(
-        client,
-        orderIds.map((id) => orderLockKey(id)),
-      );
+      await lockKeys(client, orderIds.map(orderLockKey));
       const states = await statesOf(client, orderIds);
       const at = new Date().toISOString();
       const entries: LedgerEntry[] = [];
@@ -222,18 +219,6 @@ async function statesOf(client: pg.PoolClient, orderIds: string[]): Promise<Map<
  * snapshot is taken after the lock was granted, so it sees whatever the previous holder committed.
  */
 async function lockedState(client: pg.PoolClient, orderId: string): Promise<OrderPayments> {
-  await client.query({
-    name: 'payment-lock-order',
-    text: 'SELECT pg_advisory_xact_lock(hashtext($1))',
-    values: [orderLockKey(orderId)],
-  });
-  const { rows } = await client.query<{ voided: boolean; charge: LedgerRow | null; refund: LedgerRow | null }>({
-    name: 'payment-order-state',
-    text: `SELECT EXISTS (SELECT 1 FROM payment_voids WHERE order_id = $1) AS voided,
-      (SELECT to_jsonb(l) FROM payment_ledger l WHERE order_id = $1 AND kind = 'charge') AS charge,
-      (SELECT to_jsonb(l) FROM payment_ledger l WHERE order_id = $1 AND kind = 'refund') AS refund`,
-    values: [orderId],
-  });
-  const row = rows[0]!;
-  return { voided: row.voided, charge: ledgerEntryOf(row.charge), refund: ledgerEntryOf(row.refund) };
+  await lockKeys(client, [orderLockKey(orderId)]);
+  return (await statesOf(client, [orderId])).get(orderId)!;
 }
