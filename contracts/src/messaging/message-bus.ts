@@ -109,6 +109,11 @@ export class MessageBus {
   private readonly maxPending: number;
   private readonly maxDisconnectedMs: number;
   private pendingPublishes = 0;
+  /**
+   * Set once waiting publishes were failed for this outage, so a publish right after fails the same way:
+   * a timer may fire a millisecond before `Date.now()` says the outage is long enough.
+   */
+  private outageOutlasted = false;
   /** Rejects callers whose publish still waits once the outage outlasts `maxDisconnectedMs`. */
   private readonly waitingPublishes = new Set<(error: Error) => void>();
   private outageTimer: NodeJS.Timeout | undefined;
@@ -138,6 +143,7 @@ export class MessageBus {
     this.connection.on('connect', ({ connection }) => {
       coalesceWrites(connection);
       this.disconnectedSince = null;
+      this.outageOutlasted = false;
       clearTimeout(this.outageTimer);
       this.outageTimer = undefined;
       this.log.info('broker connected', { name: options.name });
@@ -227,9 +233,7 @@ export class MessageBus {
    */
   publishRaw(exchange: string, routingKey: string, content: Buffer, properties: Options.Publish): Promise<void> {
     if (this.stopped) return Promise.reject(SagaflowError.nonRetryable('bus_stopped', 'the message bus is stopped'));
-    if (this.disconnectedSince !== null && Date.now() - this.disconnectedSince > this.maxDisconnectedMs) {
-      return Promise.reject(this.unavailable());
-    }
+    if (this.outageOutlasted || this.outageLongerThanAllowed()) return Promise.reject(this.unavailable());
     if (this.pendingPublishes >= this.maxPending) {
       return Promise.reject(
         new SagaflowError('publish_backlog_full', `${this.pendingPublishes} publishes await a confirm`),
@@ -259,9 +263,14 @@ export class MessageBus {
     return new SagaflowError('broker_unavailable', `broker unreachable for over ${this.maxDisconnectedMs} ms`);
   }
 
+  private outageLongerThanAllowed(): boolean {
+    return this.disconnectedSince !== null && Date.now() - this.disconnectedSince >= this.maxDisconnectedMs;
+  }
+
   private failWaitingPublishes(): void {
     this.outageTimer = undefined;
     if (this.disconnectedSince === null) return;
+    this.outageOutlasted = true;
     const error = this.unavailable();
     for (const reject of this.waitingPublishes) reject(error);
     this.waitingPublishes.clear();
