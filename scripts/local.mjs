@@ -96,12 +96,21 @@ function prefix(name, stream, target) {
   });
 }
 
-/** A service's port: PORT for the orchestrator; INVENTORY_PORT etc. override a participant's default. */
+/**
+ * A service's port: PORT for the orchestrator; INVENTORY_PORT etc. override a participant's default,
+ * and the orchestrator is told where that participant is then (unless INVENTORY_URL etc. say it).
+ */
 function envOf(name) {
   const env = { ...process.env, STORE_URL: store.url };
   const own = process.env[`${name.toUpperCase()}_PORT`];
-  if (name === 'orchestrator') env.PORT = port;
-  else if (own) env.PORT = own;
+  if (name === 'orchestrator') {
+    env.PORT = port;
+    for (const participant of ['inventory', 'payment', 'notification']) {
+      const participantPort = process.env[`${participant.toUpperCase()}_PORT`];
+      const urlName = `${participant.toUpperCase()}_URL`;
+      if (participantPort && !process.env[urlName]) env[urlName] = `http://127.0.0.1:${participantPort}`;
+    }
+  } else if (own) env.PORT = own;
   else delete env.PORT; // each participant listens on its own port (DESIGN §6)
   return env;
 }

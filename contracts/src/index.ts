@@ -12,6 +12,7 @@ export * from './schemas/replies.js';
 export * from './schemas/sagas.js';
 export * from './schemas/events.js';
 export * from './schemas/http.js';
+export * from './schemas/reconciliation.js';
 export {
   MESSAGES,
   COMMAND_TYPES,

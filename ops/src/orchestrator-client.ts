@@ -1,4 +1,12 @@
-import type { ApiError, EditDeadLetterRequest, ListSagasQuery, SagaDetail, SagaSummary } from '@sagaflow/contracts';
+import type {
+  ApiError,
+  EditDeadLetterRequest,
+  ListSagasQuery,
+  ReconciliationQuery,
+  ReconciliationReport,
+  SagaDetail,
+  SagaSummary,
+} from '@sagaflow/contracts';
 import type { EditResult } from '@sagaflow/contracts/messaging';
 
 /** What `POST /dlq/:messageId/edit` answers: the edit, and whether the saga's timeline recorded it. */
@@ -79,6 +87,17 @@ export class OrchestratorClient {
    */
   editDeadLetter(messageId: string, request: EditDeadLetterRequest): Promise<EditAnswer> {
     return this.request('POST', `dlq/${encodeURIComponent(messageId)}/edit`, request);
+  }
+
+  /** `GET /reconciliation`: every anomaly between orders, sagas and the participants' records. */
+  async reconcile(query: ReconciliationQuery = {}): Promise<ReconciliationReport> {
+    const search =
+      query.stalledAfter === undefined ? '' : `?${new URLSearchParams({ stalledAfter: query.stalledAfter })}`;
+    const report = await this.request<ReconciliationReport>('GET', `reconciliation${search}`);
+    if (!Array.isArray(report.anomalies) || typeof report.counts !== 'object') {
+      throw this.unexpected('GET /reconciliation has no anomalies');
+    }
+    return report;
   }
 
   private async request<T>(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<T> {

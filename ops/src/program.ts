@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, EXIT_BAD_USAGE } from '@sagaflow/contracts';
 import { addDlqCommands } from './commands/dlq.js';
+import { addReconcileCommand } from './commands/reconcile.js';
 import { addSagaCommands } from './commands/saga.js';
 import { createContext, type OpsDeps } from './context.js';
 
@@ -19,7 +20,9 @@ const SUCCESS_CODES = new Set(['commander.helpDisplayed', 'commander.help', 'com
 export function buildProgram(deps: OpsDeps): SagaflowOps {
   const ctx = createContext(deps);
   const program = new Command('sagaflow-ops')
-    .description('Operate Sagaflow: dead-letter queues (AMQP_URL) and sagas (ORCHESTRATOR_URL, API_TOKEN for actions).')
+    .description(
+      'Operate Sagaflow: dead-letter queues (AMQP_URL), sagas and reconciliation (ORCHESTRATOR_URL, API_TOKEN for actions).',
+    )
     .configureOutput({
       writeOut: (text) => void deps.stdout.write(text),
       writeErr: (text) => void deps.stderr.write(text),
@@ -28,6 +31,7 @@ export function buildProgram(deps: OpsDeps): SagaflowOps {
     .showHelpAfterError('(add --help for usage)');
   addDlqCommands(program, ctx);
   addSagaCommands(program, ctx);
+  addReconcileCommand(program, ctx);
 
   return {
     command: program,

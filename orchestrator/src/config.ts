@@ -42,6 +42,10 @@ export interface OrchestratorConfig {
   otlpEndpoint?: string;
   /** The inventory service, whose catalogue `GET /products` shows. */
   inventoryUrl: string;
+  /** The payment service, whose ledger `GET /reconciliation` reads. */
+  paymentUrl: string;
+  /** The notification service, whose sent messages `GET /reconciliation` reads. */
+  notificationUrl: string;
   /**
    * Hours after which a finished saga (COMPLETED, CANCELLED) is removed, its order kept; 0 keeps every
    * saga forever.
@@ -69,6 +73,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): OrchestratorCo
     prefetch: read.int('REPLY_PREFETCH', 256, { min: 1, max: 10_000 }),
     uiDir: read.optional('UI_DIR') ?? builtUiDir(),
     inventoryUrl: read.url('INVENTORY_URL', 'http://127.0.0.1:8081', ['http', 'https']),
+    paymentUrl: read.url('PAYMENT_URL', 'http://127.0.0.1:8082', ['http', 'https']),
+    notificationUrl: read.url('NOTIFICATION_URL', 'http://127.0.0.1:8083', ['http', 'https']),
     corsOrigins: read.origins('CORS_ORIGINS'),
     trustProxyHops: read.int('TRUST_PROXY_HOPS', 0, { max: 10 }),
     sagaRetentionHours: read.int('SAGA_RETENTION_HOURS', DEFAULT_SAGA_RETENTION_HOURS, { max: 24 * 365 * 100 }),

@@ -112,6 +112,8 @@ export async function start(
         editDeadLetter(config.amqpUrl, bus.topology, messageId, edit, options),
       uiDir: config.uiDir,
       inventoryUrl: config.inventoryUrl,
+      paymentUrl: config.paymentUrl,
+      notificationUrl: config.notificationUrl,
       apiToken: config.apiToken,
       rateLimitPerMinute: config.rateLimitPerMinute,
       corsOrigins: config.corsOrigins ?? [],

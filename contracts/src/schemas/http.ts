@@ -1,5 +1,5 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { Cents, Currency, Email, Id, OrderLine, Strict } from './common.js';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Cents, Currency, Email, Id, OrderLine, PricedLine, Strict } from './common.js';
 import { OrderStatus, SagaStatus, SagaType } from './sagas.js';
 
 export const CreateOrderRequest = Strict({
@@ -87,6 +87,47 @@ export type Notification = Static<typeof Notification>;
 
 export const ByOrderQuery = Strict({ orderId: Id });
 export type ByOrderQuery = Static<typeof ByOrderQuery>;
+
+/** The largest page a participant's listing gives. */
+export const MAX_RECORD_PAGE = 1000;
+
+/**
+ * `GET /payments`, `GET /notifications`, `GET /reservations`: one order's records with `orderId`;
+ * without it, every record in pages of `limit` (default and at most 1000), the next one named by `cursor`.
+ */
+export const ListRecordsQuery = Strict({
+  orderId: Type.Optional(Id),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_RECORD_PAGE })),
+  cursor: Type.Optional(Id),
+});
+export type ListRecordsQuery = Static<typeof ListRecordsQuery>;
+
+/** A page of a participant's records; `next` is the `cursor` of the next page, null on the last. */
+export const RecordPageOf = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), next: Type.Optional(Type.Union([Id, Type.Null()])) });
+
+export const PaymentPage = RecordPageOf(Payment);
+export type PaymentPage = Static<typeof PaymentPage>;
+
+export const NotificationPage = RecordPageOf(Notification);
+export type NotificationPage = Static<typeof NotificationPage>;
+
+/**
+ * What the inventory holds for one order: stock `reserved` for it, stock `committed` (sold) to a
+ * completed order, or `released` back (also an empty tombstone for an order released before reserving).
+ */
+export const Reservation = Strict({
+  orderId: Id,
+  state: Type.Union([Type.Literal('reserved'), Type.Literal('committed'), Type.Literal('released')]),
+  lines: Type.Array(PricedLine),
+  totalCents: Cents,
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+export type Reservation = Static<typeof Reservation>;
+
+export const ReservationPage = RecordPageOf(Reservation);
+export type ReservationPage = Static<typeof ReservationPage>;
 
 /** Body of every 4xx the services send. */
 export const ApiError = Type.Object({

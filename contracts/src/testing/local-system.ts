@@ -97,6 +97,8 @@ const OWN_VARIABLES = [
   'CORS_ORIGINS',
   'UI_DIR',
   'INVENTORY_URL',
+  'PAYMENT_URL',
+  'NOTIFICATION_URL',
 ];
 
 /** The repository root: the nearest directory above this module whose package.json declares workspaces. */
@@ -288,10 +290,13 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     for (let i = 0; i < countOf(name); i++) taken.push(await freePort());
     ports.set(name, taken);
   }
-  // The orchestrator shows the catalogue of the (first) inventory started beside it.
-  const wiring: Partial<Record<SystemService, Record<string, string>>> = ports.has('inventory')
-    ? { orchestrator: { INVENTORY_URL: `http://127.0.0.1:${ports.get('inventory')![0]}` } }
-    : {};
+  // The orchestrator reads the catalogue and the records of the (first) participants started beside it.
+  const participantUrls = (['inventory', 'payment', 'notification'] as const)
+    .filter((name) => ports.has(name))
+    .map((name) => [`${name.toUpperCase()}_URL`, `http://127.0.0.1:${ports.get(name)![0]}`]);
+  const wiring: Partial<Record<SystemService, Record<string, string>>> = {
+    orchestrator: Object.fromEntries(participantUrls),
+  };
   const processes = new Map<SystemService, ServiceProcess[]>();
   for (const name of services) {
     const instances = ports.get(name)!.map((port, i) => {

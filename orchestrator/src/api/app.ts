@@ -11,6 +11,7 @@ import { mountApiDocs } from './api-docs.js';
 import { corsFor, perClientRateLimit, securityHeaders } from './security.js';
 import { validTraceparent } from '../tracing/saga-trace.js';
 import { catalogueRoute } from './catalogue-route.js';
+import { reconciliationRoute } from './reconciliation-route.js';
 import { deadLetterRoutes, type EditDeadLetter } from './dead-letter-routes.js';
 import { uiRoutes } from './ui-routes.js';
 import { definitionGraphs } from '../sagas/index.js';
@@ -30,6 +31,9 @@ export interface AppDeps {
   uiDir?: string;
   /** The inventory service behind `GET /products`. */
   inventoryUrl: string;
+  /** The payment and notification services whose records `GET /reconciliation` reads. */
+  paymentUrl: string;
+  notificationUrl: string;
   apiToken?: string;
   rateLimitPerMinute: number;
   /** Browser origins allowed to call the API from other sites. */
@@ -207,6 +211,15 @@ export function createApp(deps: AppDeps): Express {
   );
 
   app.use('/dlq', deadLetterRoutes(deps, guarded));
+  app.get(
+    '/reconciliation',
+    guarded,
+    reconciliationRoute(
+      store,
+      { inventory: deps.inventoryUrl, payment: deps.paymentUrl, notification: deps.notificationUrl },
+      log,
+    ),
+  );
   mountApiDocs(app);
 
   app.get('/', (_req, res) => res.redirect(302, '/ui/'));

@@ -7,6 +7,8 @@ import {
   ListOrdersQuery,
   ListSagasQuery,
   Order,
+  ReconciliationQuery,
+  ReconciliationReport,
   ReplayRequest,
   SagaDefinitionGraph,
   SagaDetail,
@@ -46,6 +48,7 @@ const COMPONENTS: Record<string, TSchema | object> = {
   ReplayRequest,
   EditDeadLetterRequest,
   SagaDefinitionGraph,
+  ReconciliationReport,
   ApiError,
   OrderPage: { type: 'object', properties: { items: { type: 'array', items: ref('Order') }, next: nullableCursor() } },
   SagaPage: {
@@ -193,6 +196,21 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
       },
     },
   },
+  '/reconciliation': {
+    get: {
+      summary:
+        'anomalies between orders, sagas, payments, stock and notifications: money or stock left behind, ' +
+        'records of unknown orders, stalled sagas, missing notifications',
+      tag: 'operations',
+      guarded: true,
+      query: ReconciliationQuery,
+      responses: {
+        200: ok('every anomaly found (none: all clear)', 'ReconciliationReport'),
+        ...BAD_INPUT,
+        503: problem('a participant does not answer; `details.participant` names it'),
+      },
+    },
+  },
   '/saga-counts': {
     get: { summary: 'sagas per status', tag: 'sagas', responses: { 200: ok('counts by status', { type: 'object' }) } },
   },
@@ -248,7 +266,7 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
 const TAGS = [
   { name: 'orders', description: 'placing, reading and cancelling orders' },
   { name: 'sagas', description: 'the saga behind each order, its timeline and operator actions' },
-  { name: 'operations', description: 'dead letters' },
+  { name: 'operations', description: 'dead letters and reconciliation' },
   { name: 'service', description: 'health, metrics and this description' },
 ];
 

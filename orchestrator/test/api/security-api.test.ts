@@ -58,7 +58,7 @@ describe('HTTP API: token, CORS, rate limit, security headers', function () {
   it('guards every mutating and operations route, and only those, with the bearer token', async () => {
     const operations = await documentedOperations(orchestrator.url);
     const mustBeGuarded = (op: DocumentedOperation) =>
-      op.method !== 'GET' || op.path.startsWith('/dlq') || op.path === '/events';
+      op.method !== 'GET' || op.path.startsWith('/dlq') || op.path === '/events' || op.path === '/reconciliation';
     expect(operations.filter(mustBeGuarded).map((op) => `${op.method} ${op.path}`)).to.include.members([
       'POST /orders',
       'POST /orders/x/cancel',
@@ -68,6 +68,7 @@ describe('HTTP API: token, CORS, rate limit, security headers', function () {
       'GET /dlq',
       'GET /dlq/x',
       'POST /dlq/replay',
+      'GET /reconciliation',
     ]);
     for (const op of operations) {
       expect(op.guarded, `${op.method} ${op.path} documented as guarded`).to.equal(mustBeGuarded(op));

@@ -30,8 +30,10 @@ export class TestStack {
       prefetch: 64,
       // The flows these tests assert are version 1's; a new version brings tests of its own.
       sagaVersions: { order: 1, cancellation: 1 },
-      // Nothing listens there: tests that need the catalogue name their own inventory.
+      // Nothing listens there: tests that need the catalogue or the participants' records name their own.
       inventoryUrl: 'http://127.0.0.1:9',
+      paymentUrl: 'http://127.0.0.1:9',
+      notificationUrl: 'http://127.0.0.1:9',
       ...overrides,
     };
   }

@@ -2,13 +2,13 @@ import { PutProductRequest, QUEUES, type CommandType, type Message, type Payload
 import { createMessage, type Logger, type MessageBus } from '@sagaflow/contracts/messaging';
 import type { Express } from 'express';
 import { afterCommit } from '../kit/after-commit.js';
-import { validated } from '../kit/http-app.js';
+import { recordsRoute, validated } from '../kit/http-app.js';
 import { participantModule } from '../kit/participant-module.js';
 import { DEFAULT_PREFETCH } from '../kit/participant.js';
 import { startParticipantService, type ParticipantConfig, type ServiceHandle } from '../kit/participant-service.js';
 import { validator } from '@sagaflow/contracts';
 import { DEMO_CATALOGUE } from './demo-catalogue.js';
-import type { InventoryCommand, InventoryStore, ProductSeed, StockChange } from './inventory-store.js';
+import type { InventoryCommand, InventoryStore, ProductSeed, Reservation, StockChange } from './inventory-store.js';
 import { openInventoryStore } from './open-inventory-store.js';
 
 export interface InventoryConfig extends ParticipantConfig {
@@ -27,8 +27,26 @@ const SKU_PATTERN = /^[A-Z0-9][A-Z0-9-]{0,63}$/;
 export const crossedBelow = (changes: StockChange[], threshold: number): StockChange[] =>
   changes.filter((c) => c.available < threshold && c.available + c.quantity >= threshold);
 
+/** A reservation as `GET /reservations` shows it. */
+const reservationView = (r: Reservation) => ({
+  ...r,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+});
+
 function inventoryRoutes(store: InventoryStore) {
   return (app: Express) => {
+    app.get(
+      '/reservations',
+      recordsRoute({
+        byOrder: async (orderId) => {
+          const reservation = await store.getReservation(orderId);
+          return reservation ? [reservation] : [];
+        },
+        page: (request) => store.listReservations(request),
+        view: reservationView,
+      }),
+    );
     app.get('/products', async (_req, res) => {
       res.json({ items: await store.listProducts() });
     });

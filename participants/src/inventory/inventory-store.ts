@@ -1,5 +1,6 @@
 import type { PricedLine, Product, PutProductRequest, ReleaseInventory, ReserveInventory } from '@sagaflow/contracts';
 import type { Closeable, Execution, InboxKey, InboxReader, ReplyOf } from '../kit/inbox.js';
+import type { PageRequest, RecordPage } from '../kit/record-page.js';
 
 export type ReservationState = 'reserved' | 'committed' | 'released';
 
@@ -50,4 +51,6 @@ export interface InventoryStore extends InboxReader, Closeable {
   /** Turns a completed order's reservation into a sale; true when it changed something. */
   commit(orderId: string): Promise<boolean>;
   getReservation(orderId: string): Promise<Reservation | null>;
+  /** Every order's reservation (released ones too), a page at a time in order id order. */
+  listReservations(page: PageRequest): Promise<RecordPage<Reservation>>;
 }

@@ -3,6 +3,7 @@ import mongoose, { type ClientSession } from 'mongoose';
 import type { PricedLine, Product, PutProductRequest, ReleaseInventory, ReserveInventory } from '@sagaflow/contracts';
 import { failure, RejectCommand, type InboxKey, type StoredReply } from '../kit/inbox.js';
 import { MongoDatabase, runOnceMongo } from '../kit/mongo-database.js';
+import { pageOf, type PageRequest } from '../kit/record-page.js';
 import type {
   InventoryStore,
   ProductSeed,
@@ -182,6 +183,15 @@ export class MongoInventoryStore implements InventoryStore {
   private async reservationOf(session: ClientSession, orderId: string): Promise<Reservation | null> {
     const doc = await this.reservations.findOne({ orderId }).session(session).lean();
     return doc ? toReservation(doc) : null;
+  }
+
+  async listReservations({ after, limit }: PageRequest) {
+    const docs = await this.reservations
+      .find(after === null ? {} : { orderId: { $gt: after } })
+      .sort({ orderId: 1 })
+      .limit(limit + 1)
+      .lean();
+    return pageOf(docs.map(toReservation), limit, (r) => r.orderId);
   }
 
   /**

@@ -19,6 +19,7 @@ import {
   type PgWrite,
 } from '../kit/pg-database.js';
 import { PgGroupCommit } from '../kit/pg-group-commit.js';
+import { pageOf, type PageRequest } from '../kit/record-page.js';
 import type {
   InventoryCommand,
   InventoryExecution,
@@ -300,6 +301,14 @@ export class PgInventoryStore implements InventoryStore {
       [orderId],
     );
     return rows[0] ? toReservation(rows[0]) : null;
+  }
+
+  async listReservations({ after, limit }: PageRequest) {
+    const { rows } = await this.db.pool.query<ReservationRow>(
+      'SELECT * FROM inventory_reservations WHERE $1::text IS NULL OR order_id > $1 ORDER BY order_id LIMIT $2',
+      [after, limit + 1],
+    );
+    return pageOf(rows.map(toReservation), limit, (r) => r.orderId);
   }
 
   close(): Promise<void> {

@@ -1,8 +1,9 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Response } from 'express';
-import { FaultsRequest, validator, type Validator } from '@sagaflow/contracts';
+import { FaultsRequest, ListRecordsQuery, MAX_RECORD_PAGE, validator, type Validator } from '@sagaflow/contracts';
 import { bearerTokenMatches, serveHttp, type HttpServer, type Logger } from '@sagaflow/contracts/messaging';
 import type { FaultInjector } from './faults.js';
 import type { ParticipantMetrics } from './metrics.js';
+import type { PageRequest, RecordPage } from './record-page.js';
 
 export interface ServiceAppOptions {
   service: string;
@@ -26,6 +27,44 @@ export function validated<T>(check: Validator<T>, value: unknown, res: Response)
   if (result.ok) return result.value;
   res.status(400).json({ error: 'validation_failed', details: result.issues });
   return undefined;
+}
+
+const checkListing = validator(ListRecordsQuery, 'query');
+
+/** How a listing route reads its store: one order's records, or a page of all of them. */
+export interface RecordSource<T> {
+  byOrder: (orderId: string) => Promise<T[]>;
+  page: (request: PageRequest) => Promise<RecordPage<T>>;
+  /** What of a record the route shows (all of it by default). */
+  view?: (record: T) => unknown;
+}
+
+/**
+ * A listing (`GET /payments` and the like): `?orderId=` answers `{items}` for that order; without it,
+ * `{items, next}` pages through every record, so that a reader of all of them never gets one unbounded
+ * answer. `limit` and `cursor` page the whole listing only: with `orderId` they are refused.
+ */
+export function recordsRoute<T>(source: RecordSource<T>): RequestHandler {
+  const view = source.view ?? ((record: T) => record);
+  return async (req, res) => {
+    const query = validated(checkListing, { ...req.query }, res);
+    if (!query) return;
+    if (query.orderId !== undefined) {
+      if (query.limit !== undefined || query.cursor !== undefined) {
+        res.status(400).json({
+          error: 'validation_failed',
+          details: [
+            { path: '/orderId', message: 'limit and cursor page the whole listing: leave them out with orderId' },
+          ],
+        });
+        return;
+      }
+      res.json({ items: (await source.byOrder(query.orderId)).map(view) });
+      return;
+    }
+    const page = await source.page({ after: query.cursor ?? null, limit: query.limit ?? MAX_RECORD_PAGE });
+    res.json({ items: page.items.map(view), next: page.next });
+  };
 }
 
 const hasBody = (headers: Record<string, string | string[] | undefined>): boolean =>

@@ -2,6 +2,7 @@ import { index, modelOptions, prop, type ReturnModelType } from '@typegoose/type
 import type { NotificationTemplate } from '@sagaflow/contracts';
 import { success, type InboxKey, type StoredReply } from '../kit/inbox.js';
 import { MongoDatabase, runOnceMongo } from '../kit/mongo-database.js';
+import { pageOf, type PageRequest } from '../kit/record-page.js';
 import type { NotificationStore, SentNotification } from './notification-store.js';
 
 const SERVICE = 'notification';
@@ -77,6 +78,15 @@ export class MongoNotificationStore implements NotificationStore {
   async listByOrder(orderId: string): Promise<SentNotification[]> {
     const docs = await this.messages.find({ orderId }).sort({ createdAt: 1, notificationId: 1 }).lean();
     return docs.map(toSent);
+  }
+
+  async listNotifications({ after, limit }: PageRequest) {
+    const docs = await this.messages
+      .find(after === null ? {} : { notificationId: { $gt: after } })
+      .sort({ notificationId: 1 })
+      .limit(limit + 1)
+      .lean();
+    return pageOf(docs.map(toSent), limit, (m) => m.notificationId);
   }
 
   close(): Promise<void> {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { ByOrderQuery, validator, type Message } from '@sagaflow/contracts';
+import type { Message } from '@sagaflow/contracts';
 import { silentLogger } from '@sagaflow/contracts/messaging';
 import type { Express } from 'express';
 import { afterCommit } from '../kit/after-commit.js';
-import { validated } from '../kit/http-app.js';
+import { recordsRoute } from '../kit/http-app.js';
 import { participantModule } from '../kit/participant-module.js';
 import { startParticipantService, type ParticipantConfig, type ServiceHandle } from '../kit/participant-service.js';
 import { LogMailSender, SmtpMailSender, type MailSender } from './mail-sender.js';
@@ -18,8 +18,6 @@ export interface NotificationConfig extends ParticipantConfig {
   mailSender?: MailSender;
 }
 
-const checkQuery = validator(ByOrderQuery, 'query');
-
 const keyOf = (command: Message<'notification.send'>) => ({
   commandId: command.commandId!,
   commandType: command.type,
@@ -30,20 +28,20 @@ const messageKeyOf = ({ orderId, template }: MessageKey): string => `${template}
 
 function notificationRoutes(store: NotificationStore) {
   return (app: Express) => {
-    app.get('/notifications', async (req, res) => {
-      const query = validated(checkQuery, { ...req.query }, res);
-      if (!query) return;
-      const sent = await store.listByOrder(query.orderId);
-      res.json({
-        items: sent.map(({ notificationId, orderId, template, to, createdAt }) => ({
+    app.get(
+      '/notifications',
+      recordsRoute({
+        byOrder: (orderId) => store.listByOrder(orderId),
+        page: (request) => store.listNotifications(request),
+        view: ({ notificationId, orderId, template, to, createdAt }) => ({
           notificationId,
           orderId,
           template,
           to,
           createdAt,
-        })),
-      });
-    });
+        }),
+      }),
+    );
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Notification, NotificationTemplate } from '@sagaflow/contracts';
 import type { Closeable, Execution, InboxKey, InboxReader, ReplyOf } from '../kit/inbox.js';
+import type { PageRequest, RecordPage } from '../kit/record-page.js';
 
 /** A message as it was sent. */
 export interface SentNotification extends Omit<Notification, 'template'> {
@@ -33,4 +34,6 @@ export interface NotificationStore extends InboxReader, Closeable {
    */
   recordMany?(records: NotificationRecord[]): Promise<Execution<ReplyOf<'notification.send'>>[]>;
   listByOrder(orderId: string): Promise<SentNotification[]>;
+  /** Every message recorded, a page at a time in notification id order. */
+  listNotifications(page: PageRequest): Promise<RecordPage<SentNotification>>;
 }

@@ -2,6 +2,7 @@ import type { NotificationTemplate } from '@sagaflow/contracts';
 import { success, type GroupCommit, type InboxKey, type StoredReply } from '../kit/inbox.js';
 import { findPgReply, INBOX_DDL, PgDatabase, recordReplies, writeOncePg } from '../kit/pg-database.js';
 import { PgGroupCommit } from '../kit/pg-group-commit.js';
+import { pageOf, type PageRequest } from '../kit/record-page.js';
 import type { MessageKey, NotificationRecord, NotificationStore, SentNotification } from './notification-store.js';
 
 const SERVICE = 'notification';
@@ -157,6 +158,14 @@ export class PgNotificationStore implements NotificationStore {
       [orderId],
     );
     return rows.map(toSent);
+  }
+
+  async listNotifications({ after, limit }: PageRequest) {
+    const { rows } = await this.db.pool.query<MessageRow>(
+      'SELECT * FROM notification_messages WHERE $1::text IS NULL OR notification_id > $1 ORDER BY notification_id LIMIT $2',
+      [after, limit + 1],
+    );
+    return pageOf(rows.map(toSent), limit, (m) => m.notificationId);
   }
 
   close(): Promise<void> {

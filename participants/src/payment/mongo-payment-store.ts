@@ -3,6 +3,7 @@ import type { ClientSession } from 'mongoose';
 import type { ChargePayment, FailureReason, Payment, RefundPayment } from '@sagaflow/contracts';
 import type { Execution, InboxKey, ReplyOf, StoredReply } from '../kit/inbox.js';
 import { MongoDatabase, runOnceMongo } from '../kit/mongo-database.js';
+import { pageOf, type PageRequest } from '../kit/record-page.js';
 import type { PaymentStore } from './payment-store.js';
 import {
   decideCharge,
@@ -126,6 +127,15 @@ export class MongoPaymentStore implements PaymentStore {
   async listByOrder(orderId: string): Promise<Payment[]> {
     const docs = await this.ledger.find({ orderId }).sort({ createdAt: 1, kind: 1 }).lean();
     return docs.map(toPayment);
+  }
+
+  async listPayments({ after, limit }: PageRequest) {
+    const docs = await this.ledger
+      .find(after === null ? {} : { paymentId: { $gt: after } })
+      .sort({ paymentId: 1 })
+      .limit(limit + 1)
+      .lean();
+    return pageOf(docs.map(toPayment), limit, (p) => p.paymentId);
   }
 
   close(): Promise<void> {

@@ -1,7 +1,7 @@
-import { ByOrderQuery, validator, type CommandType, type Message } from '@sagaflow/contracts';
+import type { CommandType, Message } from '@sagaflow/contracts';
 import type { InboxKey } from '../kit/inbox.js';
 import type { Express } from 'express';
-import { validated } from '../kit/http-app.js';
+import { recordsRoute } from '../kit/http-app.js';
 import { participantModule } from '../kit/participant-module.js';
 import { startParticipantService, type ParticipantConfig, type ServiceHandle } from '../kit/participant-service.js';
 import { gatewayVerdict } from './payment-gateway.js';
@@ -15,15 +15,15 @@ export interface PaymentConfig extends ParticipantConfig {
 
 export const DEFAULT_PAYMENT_LIMIT_CENTS = 100_000;
 
-const checkQuery = validator(ByOrderQuery, 'query');
-
 function paymentRoutes(store: PaymentStore) {
   return (app: Express) => {
-    app.get('/payments', async (req, res) => {
-      const query = validated(checkQuery, { ...req.query }, res);
-      if (!query) return;
-      res.json({ items: await store.listByOrder(query.orderId) });
-    });
+    app.get(
+      '/payments',
+      recordsRoute({
+        byOrder: (orderId) => store.listByOrder(orderId),
+        page: (request) => store.listPayments(request),
+      }),
+    );
   };
 }
 

@@ -1,5 +1,6 @@
 import type { ChargePayment, FailureReason, Payment, RefundPayment } from '@sagaflow/contracts';
 import type { Closeable, Execution, InboxKey, InboxReader, ReplyOf } from '../kit/inbox.js';
+import type { PageRequest, RecordPage } from '../kit/record-page.js';
 
 /** A charge or a refund, as `PaymentStore.charge` and `refund` take it, to run in a batch. */
 export type PaymentCommand =
@@ -27,4 +28,6 @@ export interface PaymentStore extends InboxReader, Closeable {
   runBatch?(commands: PaymentCommand[]): Promise<PaymentExecution[]>;
   /** The money that moved for an order, oldest first. */
   listByOrder(orderId: string): Promise<Payment[]>;
+  /** Every ledger entry, a page at a time in payment id order. */
+  listPayments(page: PageRequest): Promise<RecordPage<Payment>>;
 }

@@ -13,6 +13,7 @@ import {
   type PgWrite,
 } from '../kit/pg-database.js';
 import { PgGroupCommit } from '../kit/pg-group-commit.js';
+import { pageOf, type PageRequest } from '../kit/record-page.js';
 import type { PaymentCommand, PaymentExecution, PaymentStore } from './payment-store.js';
 import {
   afterPaymentWrite,
@@ -177,6 +178,14 @@ export class PgPaymentStore implements PaymentStore {
       [orderId],
     );
     return rows.map(toPayment);
+  }
+
+  async listPayments({ after, limit }: PageRequest) {
+    const { rows } = await this.db.pool.query<LedgerRow>(
+      'SELECT * FROM payment_ledger WHERE $1::text IS NULL OR payment_id > $1 ORDER BY payment_id LIMIT $2',
+      [after, limit + 1],
+    );
+    return pageOf(rows.map(toPayment), limit, (p) => p.paymentId);
   }
 
   close(): Promise<void> {

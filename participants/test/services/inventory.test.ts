@@ -2,10 +2,11 @@ import { expect } from 'chai';
 import { EXCHANGES, HEADERS, QUEUES, sagaEventKey, type Message, type PayloadOf } from '@sagaflow/contracts';
 import { createMessage } from '@sagaflow/contracts/messaging';
 import { eventually } from '@sagaflow/contracts/testing';
-import type { Product } from '@sagaflow/contracts';
+import type { Product, Reservation } from '@sagaflow/contracts';
 import { startInventory } from '../../src/index.js';
 import { deadLettersOf } from '../support/dead-letters.js';
 import { Harness, newId } from '../support/harness.js';
+import { readEveryHttpPage } from '../support/record-pages.js';
 
 const CATALOGUE = [
   { sku: 'PEN-1', name: 'Pen', priceCents: 150, available: 10 },
@@ -69,6 +70,24 @@ describe('inventory service', function () {
     });
     expect(await product('PEN-1')).to.include({ available: 6, reserved: 4 });
     expect(await product('BOOK-1')).to.include({ available: 1, reserved: 2 });
+  });
+
+  it("lists reservations in every state, one order's or all of them a page at a time", async () => {
+    const held = newId('order');
+    const back = newId('order');
+    await h.call('inventory.reserve', { orderId: held, items: [{ sku: 'PEN-1', quantity: 2 }] });
+    await h.call('inventory.reserve', { orderId: back, items: [{ sku: 'BOOK-1', quantity: 1 }] });
+    await h.call('inventory.release', { orderId: back });
+    const all = (await readEveryHttpPage(h, '/reservations', 1)) as Reservation[];
+    expect(all.map((r) => [r.orderId, r.state])).to.have.deep.members([
+      [held, 'reserved'],
+      [back, 'released'],
+    ]);
+    const one = (await h.http('GET', `/reservations?orderId=${held}`)).body.items as Reservation[];
+    expect(one).to.deep.equal(all.filter((r) => r.orderId === held));
+    expect(one[0]).to.deep.include({ totalCents: 300 });
+    expect(Date.parse(one[0]!.createdAt)).to.be.closeTo(Date.now(), 60_000);
+    expect((await h.http('GET', `/reservations?orderId=${newId('order')}`)).body).to.deep.equal({ items: [] });
   });
 
   it('reserves nothing when one line is out of stock, naming the sku', async () => {

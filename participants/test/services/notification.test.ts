@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Notification } from '@sagaflow/contracts';
 import { startNotification, type MailSender, type OutgoingMail } from '../../src/index.js';
 import { Harness, newId } from '../support/harness.js';
+import { readEveryHttpPage } from '../support/record-pages.js';
 
 describe('notification service', () => {
   let h: Harness;
@@ -46,9 +47,19 @@ describe('notification service', () => {
     expect(a!.payload).to.deep.equal({ outcome: 'success', result: { notificationId: items[0]!.notificationId } });
   });
 
-  it('needs an orderId to list notifications', async () => {
-    const response = await h.http('GET', '/notifications');
-    expect(response.status).to.equal(400);
-    expect(response.body.error).to.equal('validation_failed');
+  it('lists every notification a page at a time', async () => {
+    const orderIds = [newId('order'), newId('order'), newId('order')];
+    for (const orderId of orderIds) {
+      const reply = await h.call('notification.send', {
+        orderId,
+        template: 'order.cancelled',
+        to: 'ada@example.com',
+        data: { currency: 'EUR' },
+      });
+      expect(reply.outcome).to.equal('success');
+    }
+    const all = (await readEveryHttpPage(h, '/notifications', 2)) as Notification[];
+    expect(all.map((n) => n.orderId)).to.have.members(orderIds);
+    expect(Object.keys(all[0]!).sort()).to.deep.equal(['createdAt', 'notificationId', 'orderId', 'template', 'to']);
   });
 });

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Payment } from '@sagaflow/contracts';
 import { startPayment } from '../../src/index.js';
 import { chargePayload, Harness, newId } from '../support/harness.js';
+import { readEveryHttpPage } from '../support/record-pages.js';
 
 describe('payment service', () => {
   let h: Harness;
@@ -84,10 +85,22 @@ describe('payment service', () => {
     expect(await ledger(orderId)).to.have.length(1);
   });
 
-  it('needs an orderId to list payments', async () => {
-    const missing = await h.http('GET', '/payments');
-    expect(missing.status).to.equal(400);
-    expect(missing.body.error).to.equal('validation_failed');
+  it("lists one order's payments, or every payment a page at a time", async () => {
     expect((await h.http('GET', '/payments?orderId=bad%20id')).status).to.equal(400);
+    const orderIds = [newId('order'), newId('order'), newId('order')];
+    for (const orderId of orderIds)
+      expect((await h.call('payment.charge', charge(orderId))).outcome).to.equal('success');
+    await h.call('payment.refund', { orderId: orderIds[0]! });
+    const all = (await readEveryHttpPage(h, '/payments', 3)) as Payment[];
+    expect(all.map((p) => [p.orderId, p.kind])).to.have.deep.members([
+      [orderIds[0], 'charge'],
+      [orderIds[0], 'refund'],
+      [orderIds[1], 'charge'],
+      [orderIds[2], 'charge'],
+    ]);
+    expect((await h.http('GET', '/payments')).body).to.deep.equal({ items: all, next: null });
+    const oneOrder = (await h.http('GET', `/payments?orderId=${orderIds[0]}`)).body.items as Payment[];
+    expect(oneOrder.map((p) => p.kind)).to.deep.equal(['charge', 'refund']);
+    expect(oneOrder).to.have.deep.members(all.filter((p) => p.orderId === orderIds[0]));
   });
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { openInventoryStore, type InventoryStore } from '../../src/index.js';
+import { readEveryPage } from '../support/record-pages.js';
 import { STORE_BACKENDS, type TestDatabase } from '../support/store-backends.js';
 
 const key = (commandId: string, commandType: 'inventory.reserve' | 'inventory.release' = 'inventory.reserve') => ({
@@ -110,6 +111,30 @@ for (const backend of STORE_BACKENDS) {
       expect(await store.getProduct('B-1')).to.include({ available: 0, reserved: 0 });
       for (const id of ['og1', 'og2', 'og3']) expect(await store.getReservation(id)).to.include({ state: 'committed' });
       expect(await Promise.all(['og1', 'og2'].map((id) => store.commit(id)))).to.deep.equal([false, false]);
+    });
+
+    it('lists every reservation, in any state, a page at a time in order id order', async () => {
+      expect(await store.listReservations({ after: null, limit: 2 })).to.deep.equal({ items: [], next: null });
+      await store.reserve(key('p1'), { orderId: 'p-held', items: [{ sku: 'A-1', quantity: 2 }] });
+      await store.reserve(key('p2'), { orderId: 'p-sold', items: [{ sku: 'A-1', quantity: 1 }] });
+      await store.commit('p-sold');
+      await store.reserve(key('p3'), { orderId: 'p-back', items: [{ sku: 'B-1', quantity: 1 }] });
+      await store.release(key('p4', 'inventory.release'), { orderId: 'p-back' });
+      await store.release(key('p5', 'inventory.release'), { orderId: 'p-never' });
+      await store.reserve(key('p6'), { orderId: 'p-short', items: [{ sku: 'B-1', quantity: 9 }] });
+      const { items, pages } = await readEveryPage((request) => store.listReservations(request), 2);
+      expect(pages).to.equal(2);
+      expect(items.map((r) => [r.orderId, r.state])).to.deep.equal([
+        ['p-back', 'released'],
+        ['p-held', 'reserved'],
+        ['p-never', 'released'],
+        ['p-sold', 'committed'],
+      ]);
+      expect(items[1]).to.deep.include({ totalCents: 200 });
+      expect(items[1]!.lines).to.deep.equal([
+        { sku: 'A-1', name: 'A', quantity: 2, unitPriceCents: 100, lineTotalCents: 200 },
+      ]);
+      expect(items[1]!.createdAt).to.be.instanceOf(Date);
     });
 
     it('voids an order released before it was reserved', async () => {

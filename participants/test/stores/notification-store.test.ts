@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { openNotificationStore, type NotificationStore, type SentNotification } from '../../src/index.js';
+import { readEveryPage } from '../support/record-pages.js';
 import { STORE_BACKENDS, type TestDatabase } from '../support/store-backends.js';
 
 const sent = (notificationId: string, orderId: string): SentNotification => ({
@@ -46,6 +47,20 @@ for (const backend of STORE_BACKENDS) {
       expect(await store.findSent('o1', 'order.confirmed')).to.deep.equal(sent('ntf-1', 'o1'));
       expect(await store.findSent('o1', 'order.refunded')).to.equal(null);
       expect(await store.findReply('c2')).to.deep.equal({ commandType: 'notification.send', reply: first.reply });
+    });
+
+    it('lists every message a page at a time, each once, in notification id order', async () => {
+      expect(await store.listNotifications({ after: null, limit: 3 })).to.deep.equal({ items: [], next: null });
+      const recorded = ['ntf-e', 'ntf-a', 'ntf-d', 'ntf-b', 'ntf-c', 'ntf-f'].map((id, i) => sent(id, `lo${i}`));
+      for (const [i, message] of recorded.entries()) await store.record(key(`l${i}`), message);
+      const { items, pages } = await readEveryPage((request) => store.listNotifications(request), 3);
+      expect(pages).to.equal(2);
+      expect(items.map((m) => m.notificationId)).to.deep.equal(['ntf-a', 'ntf-b', 'ntf-c', 'ntf-d', 'ntf-e', 'ntf-f']);
+      expect(items).to.have.deep.members(recorded);
+      expect(await store.listNotifications({ after: 'ntf-c', limit: 2 })).to.deep.equal({
+        items: [recorded[2], recorded[0]],
+        next: 'ntf-e',
+      });
     });
 
     it('records one message under concurrent commands for one order and template', async () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { openPaymentStore, type PaymentStore } from '../../src/index.js';
+import { readEveryPage } from '../support/record-pages.js';
 import { STORE_BACKENDS, type TestDatabase } from '../support/store-backends.js';
 
 const charge = (orderId: string) => ({
@@ -40,6 +41,23 @@ for (const backend of STORE_BACKENDS) {
       expect(second).to.deep.equal({ reply: first.reply, duplicate: true });
       expect(await store.findReply('c1')).to.deep.equal({ commandType: 'payment.charge', reply: first.reply });
       expect(await store.listByOrder('o1')).to.have.length(1);
+    });
+
+    it('lists every ledger entry a page at a time, each once, in payment id order', async () => {
+      expect(await store.listPayments({ after: null, limit: 10 })).to.deep.equal({ items: [], next: null });
+      for (let n = 0; n < 5; n++) await store.charge(chargeKey(`lc${n}`), charge(`lo${n}`), null);
+      await store.refund(refundKey('lr0'), { orderId: 'lo0' });
+      await store.charge(chargeKey('ld'), charge('declined'), { code: 'card_declined', message: 'no' });
+      const { items, pages } = await readEveryPage((request) => store.listPayments(request), 2);
+      expect(pages).to.equal(3);
+      const ids = items.map((p) => p.paymentId);
+      expect(ids)
+        .to.deep.equal([...ids].sort())
+        .and.to.have.length(6);
+      expect(new Set(ids).size).to.equal(6);
+      const byOrder = [...(await Promise.all(['lo0', 'lo1', 'lo2', 'lo3', 'lo4'].map((o) => store.listByOrder(o))))];
+      expect(items).to.have.deep.members(byOrder.flat());
+      expect((await store.listPayments({ after: ids[5]!, limit: 2 })).items).to.deep.equal([]);
     });
 
     it('records a decline as a reply, moving no money', async () => {
