@@ -13,6 +13,7 @@ export {
 } from './vhost.js';
 export { createTestSchema, type TestSchema } from './pg-schema.js';
 export { eventually, waitUntil } from './eventually.js';
+export { machineFaultLock, pausePostgres, type PostgresPause } from './pause-postgres.js';
 export {
   startLocalSystem,
   startTestSystem,
