@@ -26,6 +26,7 @@ export {
 } from './local-system.js';
 export { chargeCommand } from './sample-messages.js';
 export { FailingPaymentQueue } from './failing-payment-queue.js';
+export { Duplicator, DUPLICATE_HEADER, type DuplicatorOptions } from './duplicator.js';
 export { ioModuleLoadedBy, IO_PACKAGES } from './module-purity.js';
 export { CHROMIUM_FLAGS, CHROMIUM_PATH } from './chromium.js';
 export { cpuMsOf, HttpFailure, requestJson } from './load-client.js';
