@@ -26,6 +26,13 @@ export {
 } from './local-system.js';
 export { chargeCommand } from './sample-messages.js';
 export { FailingPaymentQueue } from './failing-payment-queue.js';
+export {
+  awaitPoisonDeadLettered,
+  publishPoisonMessages,
+  type PoisonKind,
+  type PoisonMessage,
+  type PoisonOutcome,
+} from './poison-messages.js';
 export { Duplicator, DUPLICATE_HEADER, type DuplicatorOptions } from './duplicator.js';
 export { ioModuleLoadedBy, IO_PACKAGES } from './module-purity.js';
 export { CHROMIUM_FLAGS, CHROMIUM_PATH } from './chromium.js';
