@@ -18,8 +18,10 @@ describe('end to end: malformed and schema-invalid messages on every queue', fun
   it('dead-letters each with its reason, crashes no service, and real orders complete meanwhile', async () => {
     const { system } = ctx;
     const product = await createProduct(system, { available: 10, priceCents: 900 });
-    const orders = placeOrders(system, product.sku);
-    const poison = await publishPoisonMessages(system.amqpUrl);
+    const [orders, poison] = await Promise.all([
+      placeOrders(system, product.sku),
+      publishPoisonMessages(system.amqpUrl),
+    ]);
     const queues = sagaflowTopology().queues.map((q) => q.name);
     expect(new Set(poison.map((p) => p.queue))).to.deep.equal(new Set(queues));
     expect(queues).to.include.members([QUEUES.inventory, QUEUES.payment, QUEUES.notification, QUEUES.replies]);
@@ -29,7 +31,7 @@ describe('end to end: malformed and schema-invalid messages on every queue', fun
     const outcomes = await awaitPoisonDeadLettered(system.amqpUrl, poison);
     expect(outcomes).to.have.length(poison.length);
 
-    for (const { orderId } of await orders) {
+    for (const { orderId } of orders) {
       expect((await settledOrder(system, orderId)).status).to.equal('CONFIRMED');
       await effectsSettled(system, orderId, 'order.confirmed', product.sku);
       expect(kinds(await ledgerOf(system, orderId))).to.deep.equal(['charge']);
