@@ -28,6 +28,13 @@ async function timed(
   return { ...response, ms: Date.now() - started };
 }
 
+/** The payment service's ledger of an order, with how long it took to answer. */
+async function timedLedger(system: LocalSystem, orderId: string): Promise<HttpResult & { ms: number }> {
+  const started = Date.now();
+  const response = await system.request('payment', 'GET', `/payments?orderId=${orderId}`);
+  return { ...response, ms: Date.now() - started };
+}
+
 /** An order request with its own Idempotency-Key, so that it can be sent again safely. */
 function orderRequest(sku: string): { body: unknown; headers: Record<string, string> } {
   return {
@@ -53,7 +60,7 @@ describe('end to end: PostgreSQL paused (every postgres process stopped)', funct
   this.timeout(120_000);
   const ctx = useOrderSystem('faults-pgpause');
 
-  it('answers 503 store_unavailable within 5 s meanwhile, and completes every accepted order after', async () => {
+  it('answers 503 store_unavailable within 5 s meanwhile (orchestrator and participants), and completes every accepted order after', async () => {
     const { system } = ctx;
     const product = await createProduct(system, { available: 100, priceCents: 700 });
     const known = await placeOrder(system, [{ sku: product.sku, quantity: 1 }]);
@@ -67,12 +74,13 @@ describe('end to end: PostgreSQL paused (every postgres process stopped)', funct
     const refused = Array.from({ length: 50 }, () => orderRequest(product.sku));
     const pause = await pausePostgres(PAUSE_MS);
     try {
-      const [read, ready, ...posted] = await Promise.all([
+      const [ledger, read, ready, ...posted] = await Promise.all([
+        timedLedger(system, known.orderId),
         timed(system, 'GET', `/orders/${known.orderId}`),
         timed(system, 'GET', '/readyz'),
         ...refused.map(({ body, headers }) => timed(system, 'POST', '/orders', body, headers)),
       ]);
-      for (const response of [read, ...posted]) {
+      for (const response of [ledger, read, ...posted]) {
         expect(response.status, response.text).to.equal(503);
         expect(response.body).to.include({ error: 'store_unavailable' });
         expect(response.ms, 'answered while the store is paused').to.be.below(ANSWER_WITHIN_MS);
