@@ -1,3 +1,5 @@
+import { isStoreUnavailable } from './store-unavailable.js';
+
 /**
  * Group commit for any write that costs more per call than per item: callers `submit` one item each
  * and get their own result, while the batcher hands `run` every item that arrived in the same turn of
@@ -6,7 +8,9 @@
  * to `maxSize`, and one statement, one transaction, one WAL flush serve many callers.
  *
  * A batch that fails as a whole is run again one item at a time (when it held more than one), so one
- * bad item fails alone and its neighbours succeed; a batch of one passes its error to its caller.
+ * bad item fails alone and its neighbours succeed; a batch of one passes its error to its caller. A
+ * store that does not answer (`store_unavailable`) is no item's fault: every item of the batch gets that
+ * error at once, rather than each waiting for the same timeout in turn.
  */
 export interface BatcherOptions {
   /** Items per batch at most. */
@@ -78,7 +82,7 @@ export class Batcher<I, O> {
       if (outputs.length !== batch.length)
         throw new Error(`a batch of ${batch.length} was answered with ${outputs.length} results`);
     } catch (error) {
-      if (batch.length === 1) batch[0]!.reject(error);
+      if (batch.length === 1 || isStoreUnavailable(error)) for (const pending of batch) pending.reject(error);
       else for (const pending of batch) await this.settle([pending]);
       return;
     }

@@ -29,6 +29,14 @@ export {
 export { validator, describeIssues, type Validation, type ValidationIssue, type Validator } from './validation.js';
 export { SagaflowError, toErrorInfo } from './errors.js';
 export {
+  STORE_TIMEOUTS_MS,
+  STORE_UNAVAILABLE,
+  asStoreFailure,
+  isStoreUnavailable,
+  releaseAfterFailure,
+  type PooledConnection,
+} from './store-unavailable.js';
+export {
   EXCHANGES,
   QUEUES,
   DEFAULT_RETRY_DELAYS_MS,

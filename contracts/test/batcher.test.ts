@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Batcher } from '../src/index.js';
+import { Batcher, SagaflowError, STORE_UNAVAILABLE } from '../src/index.js';
 
 /** A run that records each batch and answers every item doubled, after the caller releases it. */
 function recordingRun() {
@@ -88,6 +88,24 @@ describe('Batcher', () => {
       14,
     ]);
     expect(batches).to.deep.equal([[12, 13, 14], [12], [13], [14]]);
+  });
+
+  it('fails every item of a batch at once when the store did not answer, without running them one by one', async () => {
+    const batches: number[][] = [];
+    const batcher = new Batcher(
+      async (items: number[]) => {
+        batches.push(items);
+        throw new SagaflowError(STORE_UNAVAILABLE, 'the store did not answer: Query read timeout');
+      },
+      { maxSize: 10 },
+    );
+    const outcomes = await Promise.allSettled([1, 2, 3].map((n) => batcher.submit(n)));
+    expect(outcomes.map((o) => o.status === 'rejected' && (o.reason as SagaflowError).type)).to.deep.equal([
+      STORE_UNAVAILABLE,
+      STORE_UNAVAILABLE,
+      STORE_UNAVAILABLE,
+    ]);
+    expect(batches).to.deep.equal([[1, 2, 3]]);
   });
 
   it('fails every item of a batch answered with the wrong number of results', async () => {

@@ -84,6 +84,19 @@ describe('MessageBus failures', () => {
     expect((await channel.checkQueue(retryQueueOf(QUEUES.payment, delayMs))).messageCount).to.equal(0);
   });
 
+  it('retries a message whose store did not answer for as long as it takes, without spending its retries', async () => {
+    const attempts: number[] = [];
+    await bus.consume(QUEUES.payment, async (_message, delivery) => {
+      attempts.push(delivery.attempt);
+      // More failures than the topology's two retry delays allow.
+      if (attempts.length <= 5) throw new Error('timeout exceeded when trying to connect');
+    });
+    await bus.publish(chargeCommand());
+    await waitUntil(() => attempts.length === 6, 'handled once the store answers');
+    expect(attempts).to.deep.equal([1, 1, 1, 1, 1, 1]);
+    expect((await (await fixture.channel()).checkQueue(dlqOf(QUEUES.payment))).messageCount).to.equal(0);
+  });
+
   for (const [name, fail] of [
     [
       'returns deadLetter(...)',

@@ -2,6 +2,7 @@ import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-conn
 import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { Logger } from './logger.js';
 import { SagaflowError, toErrorInfo } from '../errors.js';
+import { asStoreFailure, STORE_UNAVAILABLE } from '../store-unavailable.js';
 import { ConfigError } from '../config.js';
 import type { ErrorInfo } from '../schemas/common.js';
 import type { Message } from '../messages.js';
@@ -446,7 +447,7 @@ class QueueConsumer {
             redelivered: raw.fields.redelivered,
           })) ?? ack();
       } catch (error) {
-        const info = toErrorInfo(error);
+        const info = toErrorInfo(asStoreFailure(error));
         result = info.retryable ? { action: 'retry', error: info } : { action: 'dead-letter', error: info };
       }
     }
@@ -458,7 +459,10 @@ class QueueConsumer {
     try {
       if (result.action === 'retry') {
         const delays = this.spec.retryDelaysMs;
-        if (attempt <= delays.length) await this.sendToRetry(raw, attempt, delays[attempt - 1]!, result.error);
+        if (result.error.type === STORE_UNAVAILABLE && delays.length > 0) {
+          // The message did nothing wrong: it waits out the outage without spending its retry budget.
+          await this.sendToRetry(raw, attempt - 1, delays[0]!, result.error);
+        } else if (attempt <= delays.length) await this.sendToRetry(raw, attempt, delays[attempt - 1]!, result.error);
         else await this.sendToDeadLetter(raw, attempt, 'retries_exhausted', result.error);
       } else if (result.action === 'dead-letter') {
         await this.sendToDeadLetter(raw, attempt, reason, result.error);

@@ -60,7 +60,7 @@ export const Product = Strict({
 export type Product = Static<typeof Product>;
 
 export const FaultsRequest = Strict({
-  mode: Type.Union([Type.Literal('none'), Type.Literal('error'), Type.Literal('delay')]),
+  mode: Type.Union([Type.Literal('none'), Type.Literal('error'), Type.Literal('delay'), Type.Literal('crash')]),
   rate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
 });

@@ -13,6 +13,7 @@ export {
 } from './vhost.js';
 export { createTestSchema, type TestSchema } from './pg-schema.js';
 export { eventually, waitUntil } from './eventually.js';
+export { machineFaultLock, pausePostgres, type PostgresPause } from './pause-postgres.js';
 export {
   startLocalSystem,
   startTestSystem,
@@ -25,6 +26,14 @@ export {
 } from './local-system.js';
 export { chargeCommand } from './sample-messages.js';
 export { FailingPaymentQueue } from './failing-payment-queue.js';
+export {
+  awaitPoisonDeadLettered,
+  publishPoisonMessages,
+  type PoisonKind,
+  type PoisonMessage,
+  type PoisonOutcome,
+} from './poison-messages.js';
+export { Duplicator, DUPLICATE_HEADER, type DuplicatorOptions } from './duplicator.js';
 export { ioModuleLoadedBy, IO_PACKAGES } from './module-purity.js';
 export { CHROMIUM_FLAGS, CHROMIUM_PATH } from './chromium.js';
 export { cpuMsOf, HttpFailure, requestJson } from './load-client.js';

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
-import { validator, type Static, type TSchema } from '@sagaflow/contracts';
+import { isStoreUnavailable, STORE_UNAVAILABLE, validator, type Static, type TSchema } from '@sagaflow/contracts';
 import { bearerTokenMatches, type Logger } from '@sagaflow/contracts/messaging';
 
 import { HttpError } from './http-error.js';
@@ -80,6 +80,15 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       http = new HttpError(415, 'unsupported_media_type', error.message);
     } else if (typeof error?.status === 'number' && error.status >= 400 && error.status < 500) {
       http = new HttpError(error.status, 'bad_request', error.message);
+    } else if (isStoreUnavailable(error)) {
+      // Not a fault of ours and not for ever: the client may try again (the same Idempotency-Key is safe).
+      log.warn('store unavailable', { method: req.method, path: req.path, error: error?.message });
+      res.setHeader('Retry-After', '1');
+      http = new HttpError(
+        503,
+        STORE_UNAVAILABLE,
+        'the store did not answer in time; the request may or may not have been applied: retry with the same Idempotency-Key',
+      );
     } else {
       log.error('request failed', { method: req.method, path: req.path, error: error?.message, stack: error?.stack });
       http = new HttpError(500, 'internal_error', 'something went wrong on our side');

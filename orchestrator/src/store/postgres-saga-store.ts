@@ -1,4 +1,4 @@
-import { Batcher, parseStoreUrl } from '@sagaflow/contracts';
+import { Batcher, parseStoreUrl, releaseAfterFailure, STORE_TIMEOUTS_MS } from '@sagaflow/contracts';
 import { SagaflowError, TERMINAL_SAGA_STATUSES, type SagaStatus } from '@sagaflow/contracts';
 import { type Logger } from '@sagaflow/contracts/messaging';
 import { createHash } from 'node:crypto';
@@ -27,6 +27,8 @@ export interface PostgresSagaStoreOptions {
   commitBatchSize?: number;
   /** Such statements under way at once at most; default 3. */
   commitConcurrency?: number;
+  /** Longest wait for a pooled connection, and for one statement's answer; default `STORE_TIMEOUTS_MS`. */
+  timeoutsMs?: { connect: number; query: number };
 }
 
 type Row = Record<string, unknown>;
@@ -123,7 +125,13 @@ export class PostgresSagaStore implements SagaStore {
     this.sagas = `${prefix}sagas`;
     this.outbox = `${prefix}outbox`;
     this.sagaCounts = `${prefix}saga_counts`;
-    this.pool = new pg.Pool({ connectionString: location.url, max: options.maxConnections ?? 10 });
+    const timeouts = options.timeoutsMs ?? STORE_TIMEOUTS_MS;
+    this.pool = new pg.Pool({
+      connectionString: location.url,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: timeouts.connect,
+      query_timeout: timeouts.query,
+    });
     // An idle client losing its server emits on the pool; without a listener that would end the process.
     this.pool.on('error', (error) => this.logger.warn('postgres idle client error', { error: error.message }));
     const batching = { maxSize: options.commitBatchSize ?? 100, maxConcurrent: options.commitConcurrency ?? 3 };
@@ -152,12 +160,11 @@ export class PostgresSagaStore implements SagaStore {
       await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
+      client.release();
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await releaseAfterFailure(client, error);
       throw error;
-    } finally {
-      client.release();
     }
   }
 

@@ -1,5 +1,13 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Response } from 'express';
-import { FaultsRequest, ListRecordsQuery, MAX_RECORD_PAGE, validator, type Validator } from '@sagaflow/contracts';
+import {
+  FaultsRequest,
+  isStoreUnavailable,
+  ListRecordsQuery,
+  MAX_RECORD_PAGE,
+  STORE_UNAVAILABLE,
+  validator,
+  type Validator,
+} from '@sagaflow/contracts';
 import { bearerTokenMatches, serveHttp, type HttpServer, type Logger } from '@sagaflow/contracts/messaging';
 import type { FaultInjector } from './faults.js';
 import type { ParticipantMetrics } from './metrics.js';
@@ -146,6 +154,14 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     if (res.headersSent) return;
     if (status !== undefined && status >= 400 && status < 500) {
       res.status(status).json({ error: known?.error ?? 'bad_request', message: (error as Error).message });
+      return;
+    }
+    if (isStoreUnavailable(error)) {
+      logger.warn('store unavailable', { method: req.method, path: req.path, error: (error as Error).message });
+      res.setHeader('Retry-After', '1');
+      res
+        .status(503)
+        .json({ error: STORE_UNAVAILABLE, message: 'the store did not answer in time; try again shortly' });
       return;
     }
     logger.error('request failed', { method: req.method, path: req.path, error: (error as Error).message });

@@ -160,6 +160,7 @@ export class Participant {
       return { outcome: 'command_id_conflict', duplicate: false, deadLetter: conflict };
     }
     const { execution } = answer;
+    if (!execution.duplicate) this.options.faults.crashAfterCommit();
     const reply = createMessage(replyTypeOf(type), execution.reply as PayloadOf<ReplyType>, {
       sagaId: message.sagaId,
       commandId,

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { parseStoreUrl } from '@sagaflow/contracts';
+import { parseStoreUrl, releaseAfterFailure, STORE_TIMEOUTS_MS } from '@sagaflow/contracts';
 import pg from 'pg';
 import { RejectCommand, type Execution, type InboxKey, type ReplyPayload, type StoredReply } from './inbox.js';
 
@@ -24,13 +24,17 @@ export class PgDatabase {
   /** Connects to the URL's `?schema=` (default `public`), creating it, then runs `migrations`. */
   static async open(
     url: string,
-    options: { maxConnections?: number; migrations?: string[] } = {},
+    options: { maxConnections?: number; migrations?: string[]; timeoutsMs?: { connect: number; query: number } } = {},
   ): Promise<PgDatabase> {
     const location = parseStoreUrl(url);
     const schema = location.schema ?? 'public';
+    const timeouts = options.timeoutsMs ?? STORE_TIMEOUTS_MS;
     const pool = new pg.Pool({
       connectionString: location.url,
       max: options.maxConnections ?? 10,
+      // A paused server fails a command in seconds (it goes back for a retry) instead of holding it.
+      connectionTimeoutMillis: timeouts.connect,
+      query_timeout: timeouts.query,
       options: `-c search_path=${quoteIdent(schema)}`,
     });
     // An idle client losing its connection must not crash the process; the pool replaces it.
@@ -80,12 +84,11 @@ export class PgDatabase {
       await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
+      client.release();
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await releaseAfterFailure(client, error);
       throw error;
-    } finally {
-      client.release();
     }
   }
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { HEADERS, QUEUES } from '@sagaflow/contracts';
 import { eventually } from '@sagaflow/contracts/testing';
-import { startPayment } from '../../src/index.js';
+import { FaultInjector, startPayment } from '../../src/index.js';
 import { deadLettersOf } from '../support/dead-letters.js';
 import { Harness, newId, TEST_RETRY_DELAYS_MS } from '../support/harness.js';
 
@@ -51,6 +51,21 @@ describe('fault injection', () => {
     const started = Date.now();
     expect(await h.call('payment.charge', charge(newId('order')))).to.have.property('outcome', 'success');
     expect(Date.now() - started).to.be.at.least(300);
+  });
+
+  it('mode crash lets the effect run and ends the process only after it, with probability rate', async () => {
+    const crashes: number[] = [];
+    const rolls = [0.2, 0.7];
+    const faults = new FaultInjector(
+      () => rolls.shift()!,
+      () => crashes.push(Date.now()),
+    );
+    faults.configure({ mode: 'crash', rate: 0.5 });
+    expect(await faults.apply(), 'nothing happens before the effect').to.equal(null);
+    faults.crashAfterCommit();
+    expect(crashes).to.have.length(1);
+    faults.crashAfterCommit();
+    expect(crashes, 'a roll above the rate spares it').to.have.length(1);
   });
 
   it('rejects bad fault settings with a reason', async () => {

@@ -1,0 +1,67 @@
+import { SagaflowError } from './errors.js';
+
+/** The `type` of a failure to reach the store in time: retried without spending a message's retry budget, a 503 over HTTP. */
+export const STORE_UNAVAILABLE = 'store_unavailable';
+
+/**
+ * What the PostgreSQL and MongoDB drivers throw when the server does not answer or cannot be reached.
+ * The drivers give these as bare errors (a message, a name, a socket code); this is the one place that
+ * reads them, so that everything after it matches on `type`.
+ */
+const UNAVAILABLE_MESSAGES = [
+  'timeout exceeded when trying to connect', // pg-pool: no connection free within connectionTimeoutMillis
+  'Connection terminated due to connection timeout', // pg: a new connection not up in time
+  'Query read timeout', // pg: no answer within query_timeout
+  'Connection terminated unexpectedly',
+];
+const UNAVAILABLE_NAMES = new Set(['MongoServerSelectionError', 'MongoNetworkError', 'MongoNetworkTimeoutError']);
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03']);
+
+export function isStoreUnavailable(error: unknown): boolean {
+  if (error instanceof SagaflowError) return error.type === STORE_UNAVAILABLE;
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    UNAVAILABLE_NAMES.has(error.name) ||
+    (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) ||
+    UNAVAILABLE_MESSAGES.some((text) => error.message.startsWith(text))
+  );
+}
+
+/** A driver's "store not reachable in time" as a retryable `store_unavailable` error; anything else unchanged. */
+export function asStoreFailure(error: unknown): unknown {
+  if (error instanceof SagaflowError || !isStoreUnavailable(error)) return error;
+  return new SagaflowError(STORE_UNAVAILABLE, `the store did not answer: ${(error as Error).message}`, {
+    cause: error,
+  });
+}
+
+/**
+ * How long a store's pool waits for a free connection, and for the answer to one statement, before it
+ * gives up with `store_unavailable`: a paused or unreachable server fails requests in seconds instead of
+ * holding them (and everything queued behind them) until it comes back.
+ */
+export const STORE_TIMEOUTS_MS = { connect: 1_000, query: 1_500 } as const;
+
+/** A pooled connection as node-postgres hands it out: `release(error)` destroys it instead of pooling it. */
+export interface PooledConnection {
+  query(text: string): Promise<unknown>;
+  release(error?: Error | boolean): void;
+}
+
+/**
+ * Ends a failed transaction. A connection whose server did not answer is destroyed rather than pooled:
+ * the statement still pending on it would hold up whoever took it next. Otherwise it is rolled back and
+ * pooled again, unless the rollback fails too.
+ */
+export async function releaseAfterFailure(client: PooledConnection, error: unknown): Promise<void> {
+  if (isStoreUnavailable(error)) {
+    client.release(error instanceof Error ? error : true);
+    return;
+  }
+  const rollbackError = await client.query('ROLLBACK').then(
+    () => undefined,
+    (failure: unknown) => failure,
+  );
+  client.release(rollbackError === undefined ? undefined : true);
+}
