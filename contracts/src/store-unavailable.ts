@@ -41,7 +41,7 @@ export function asStoreFailure(error: unknown): unknown {
  * gives up with `store_unavailable`: a paused or unreachable server fails requests in seconds instead of
  * holding them (and everything queued behind them) until it comes back.
  */
-export const STORE_TIMEOUTS_MS = { connect: 1_000, query: 1_500 } as const;
+export const STORE_TIMEOUTS_MS = { connect: 1_500, query: 2_500 } as const;
 
 /** A pooled connection as node-postgres hands it out: `release(error)` destroys it instead of pooling it. */
 export interface PooledConnection {

@@ -1,17 +1,15 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 /**
  * The lock every machine-wide fault takes, so that tests sharing one PostgreSQL or RabbitMQ never
- * stack their outages: `MACHINE_FAULT_LOCK`, else the shared one where it exists, else one in tmp.
+ * stack their outages: `MACHINE_FAULT_LOCK`, else one in the system's temporary directory.
  */
 export function machineFaultLock(): string {
   if (process.env.MACHINE_FAULT_LOCK) return process.env.MACHINE_FAULT_LOCK;
-  const shared = '/work/briefs/machine-fault.lock';
-  return existsSync(join(shared, '..')) ? shared : join(tmpdir(), 'sagaflow-machine-fault.lock');
+  return join(tmpdir(), 'sagaflow-machine-fault.lock');
 }
 
 /**
