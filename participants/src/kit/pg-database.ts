@@ -76,6 +76,12 @@ export class PgDatabase {
     const joined = this.group.getStore();
     if (joined) return work(joined);
     const client = await this.pool.connect();
+    // A server that ends the connection between two statements (a restart, an admin's terminate) makes
+    // the checked-out client emit 'error', which no pool listener hears: unheard, it ends the process.
+    // Heard, the next statement fails, the transaction is rolled back, and the client is destroyed.
+    let lost: Error | undefined;
+    const onLost = (error: Error) => (lost = error);
+    client.on('error', onLost);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -85,7 +91,8 @@ export class PgDatabase {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.release();
+      client.off('error', onLost);
+      client.release(lost);
     }
   }
 
