@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/**
+ * The lock every fault that hits the whole machine (the broker's app, the PostgreSQL server) holds
+ * while it runs, so that engineers and suites sharing these services take turns: `CHAOS_FAULT_LOCK`,
+ * else the shared lock of this kind of machine where its folder exists, else one in the temporary
+ * directory.
+ */
+export function machineFaultLock(): string {
+  const shared = '/work/briefs/machine-fault.lock';
+  return (
+    process.env.CHAOS_FAULT_LOCK ??
+    (existsSync(dirname(shared)) ? shared : join(tmpdir(), 'sagaflow-machine-fault.lock'))
+  );
+}
+
+export interface MachineOutage {
+  /** Resolves once the service is down (the lock may first have to wait for someone else's fault). */
+  down: Promise<void>;
+  /** Resolves when the service is back and the lock is released, with the time it was down. */
+  over: Promise<{ outageMs: number }>;
+}
+
+/**
+ * Takes a machine-wide service down under the lock and brings it back after `holdMs`: `bring down`
+ * runs, then `bring back` — which a shell trap runs whatever ends the script, so that the service
+ * comes back even if this process dies in between. `flock -o` keeps the lock out of the script's
+ * children: a server the script starts again daemonizes and would otherwise hold the lock for ever.
+ * `bring back` runs in its own session (setsid), so that nothing signalling this run's process group
+ * takes the restarted server with it.
+ */
+export function machineOutage(what: string, bringDown: string, bringBack: string, holdMs: number): MachineOutage {
+  const script = [
+    `trap 'setsid -w ${bringBack} >/dev/null' EXIT`,
+    `${bringDown} >/dev/null`,
+    'echo down',
+    `sleep ${(holdMs / 1000).toFixed(3)}`,
+  ].join('\n');
+  const child = spawn('flock', ['-o', machineFaultLock(), 'bash', '-euc', script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let downAt: number | undefined;
+  const down = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (downAt === undefined && output.includes('down')) {
+        downAt = performance.now();
+        resolve();
+      }
+    });
+    child.once('close', () => reject(new Error(`${what}: the service never went down:\n${output}`)));
+  });
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const over = new Promise<{ outageMs: number }>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code !== 0) return reject(new Error(`${what} ended with code ${code}:\n${output}`));
+      resolve({ outageMs: downAt === undefined ? 0 : Math.round(performance.now() - downAt) });
+    });
+  });
+  // The caller may wait on `over` alone.
+  down.catch(() => undefined);
+  return { down, over };
+}
