@@ -34,20 +34,20 @@ export function reasonOf(outcome: Answer | Error): string {
 }
 
 /**
- * Sends a request again while it gets no answer or a 5xx, as a careful client would (`attempts` in
- * all, growing pauses); every failed attempt's reason goes to `onRetry`. Returns the last outcome.
+ * Sends a request again while it gets no answer or a 5xx, as a careful client would, for up to
+ * `forMs` (pauses growing to 2 s); every failed attempt's reason goes to `onRetry`. A process that is
+ * restarting or a store that is coming back is waited out; the last outcome is returned.
  */
 export async function callWithRetries(
   send: () => Promise<Answer>,
-  { attempts, onRetry }: { attempts: number; onRetry: (reason: string) => void },
+  { forMs, onRetry }: { forMs: number; onRetry: (reason: string) => void },
 ): Promise<Answer | Error> {
-  let outcome: Answer | Error = new Error('not sent');
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    outcome = await send().catch((error: Error) => error);
+  const deadline = performance.now() + forMs;
+  for (let attempt = 1; ; attempt++) {
+    const outcome: Answer | Error = await send().catch((error: Error) => error);
     const transient = outcome instanceof Error || outcome.status >= 500;
-    if (!transient || attempt === attempts) return outcome;
+    if (!transient || performance.now() > deadline) return outcome;
     onRetry(reasonOf(outcome));
-    await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** (attempt - 1)));
+    await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 250 * 2 ** (attempt - 1))));
   }
-  return outcome;
 }

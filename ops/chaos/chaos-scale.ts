@@ -35,7 +35,7 @@ export const FULL_SCALE: ChaosScale = {
 export const SHORT_SCALE: ChaosScale = {
   orders: 100,
   rate: 25,
-  killEveryMs: 2_000,
+  killEveryMs: 4_000,
   cutEveryMs: 1_000,
   brokerStopMs: 5_000,
   brokerGoneMs: 10_000,

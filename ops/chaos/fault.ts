@@ -10,6 +10,8 @@ export interface FaultTarget {
   scale: ChaosScale;
   /** Counters of processes that are about to die are read through this first, so that none is lost. */
   counters: ServiceCounters;
+  /** Resolves a second into the load: the moment the fault strikes. */
+  loadUnderWay: Promise<void>;
   /** Progress lines for the operator (stderr). */
   say(line: string): void;
 }
@@ -34,7 +36,10 @@ export interface Fault {
   readonly summary: string;
   /** Processes per service the system runs for this fault; one of each by default. */
   readonly instances?: Partial<Record<SystemService, number>>;
-  /** Starts the fault. */
+  /**
+   * Readies the fault before the load begins (a machine-wide one takes its lock, which may first wait
+   * for someone else's fault) and strikes once `target.loadUnderWay` resolves.
+   */
   inject(target: FaultTarget): Promise<ActiveFault>;
 }
 
@@ -54,14 +59,21 @@ export function pause(ms: number, signal: AbortSignal): Promise<void> {
 
 /**
  * Runs `act` every `everyMs` (counted from one act's start to the next, so that a slow restart does
- * not stretch the period) until healed; one act at a time, and `heal` waits for the one under way.
+ * not stretch the period, but never sooner than half a period after the last act ended, so that a
+ * restarted process gets to work) until healed; one act at a time, and `heal` waits for the one under way.
  * Returns how many acts ran under `noteName`.
  */
-export function repeatedly(noteName: string, everyMs: number, act: () => Promise<void>): ActiveFault {
+export function repeatedly(
+  target: FaultTarget,
+  noteName: string,
+  everyMs: number,
+  act: () => Promise<void>,
+): ActiveFault {
   const stop = new AbortController();
   let count = 0;
   const loop = (async () => {
-    for (let due = performance.now() + everyMs; ; due += everyMs) {
+    await target.loadUnderWay;
+    for (let due = performance.now() + everyMs; ; due = Math.max(due + everyMs, performance.now() + everyMs / 2)) {
       await pause(Math.max(0, due - performance.now()), stop.signal);
       if (stop.signal.aborted) return;
       await act();

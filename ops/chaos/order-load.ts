@@ -30,6 +30,9 @@ export interface PlacedOrder {
   cancelFinished?: boolean;
 }
 
+/** How long a request is sent again while unanswered or answered 5xx before the client gives up. */
+const RETRY_FOR_MS = 30_000;
+
 /** Of ten orders, one is declined and one is cancelled once confirmed; the rest should go through. */
 export function intentOf(index: number): Intent {
   if (index % 10 === 7) return 'decline';
@@ -81,7 +84,7 @@ export class RequestTally {
 /**
  * Places `orders` orders at a steady `rate` whatever the answers (an open loop: a slow or failing
  * system gets no breather), each under its own idempotency key and sent again while unanswered or
- * answered 5xx; round-robin over the orchestrators. Resolves once every POST has its final answer;
+ * answered 5xx (for up to 30 s); round-robin over the orchestrators. Resolves once every POST has its final answer;
  * `cancellations` resolves once every cancel-after-confirm order was cancelled or found not to need it.
  */
 export function placeOrdersSteadily(options: LoadOptions, tally: RequestTally) {
@@ -115,7 +118,7 @@ export function placeOrdersSteadily(options: LoadOptions, tally: RequestTally) {
           },
           { 'idempotency-key': `${run}-${index}` },
         ),
-      { attempts: 5, onRetry: (reason) => tally.count(`POST /orders ${reason}`) },
+      { forMs: RETRY_FOR_MS, onRetry: (reason) => tally.count(`POST /orders ${reason}`) },
     );
     if (outcome instanceof Error || outcome.status !== 202) {
       order.rejected = reasonOf(outcome);
@@ -171,7 +174,7 @@ async function cancelWhenConfirmed(
       let attempt = 0;
       const outcome: Answer | Error = await callWithRetries(
         () => call('POST', `${urlFor(order.index + attempt++)}/orders/${order.orderId}/cancel`),
-        { attempts: 5, onRetry: (reason) => tally.count(`POST /orders/:id/cancel ${reason}`) },
+        { forMs: RETRY_FOR_MS, onRetry: (reason) => tally.count(`POST /orders/:id/cancel ${reason}`) },
       );
       if (!(outcome instanceof Error) && outcome.status === 202) {
         order.cancellationSagaId = (outcome.body as { sagaId: string }).sagaId;

@@ -54,7 +54,7 @@ const medianOf = (xs: number[]) => (xs.length === 0 ? 0 : [...xs].sort((a, b) =>
 
 /**
  * One fault on a fresh system (own vhost and schema, a seeded catalogue): the orders go in at a steady
- * rate, the fault is injected a second in and healed once every order has its answer, then the run
+ * rate, the fault (readied before) strikes a second in and is healed once every order has its answer, then the run
  * waits for every accepted order to finish and checks the invariants.
  */
 export async function runFault(fault: Fault, scale: ChaosScale, say: (line: string) => void): Promise<FaultResult> {
@@ -76,6 +76,12 @@ export async function runFault(fault: Fault, scale: ChaosScale, say: (line: stri
     const counters = new ServiceCounters(system);
     const tally = new RequestTally();
     let drainDeadline = Number.POSITIVE_INFINITY;
+    let startLoad!: () => void;
+    const loadStarted = new Promise<void>((resolve) => (startLoad = resolve));
+    const loadUnderWay = loadStarted.then(() => new Promise<void>((resolve) => setTimeout(resolve, 1_000)));
+    const target: FaultTarget = { system, vhost, scale, counters, loadUnderWay, say };
+    say(`  readying ${fault.name}`);
+    const active = (unhealed = await fault.inject(target));
     const load = placeOrdersSteadily(
       {
         orchestratorUrls: () => system.urlsOf('orchestrator'),
@@ -86,10 +92,7 @@ export async function runFault(fault: Fault, scale: ChaosScale, say: (line: stri
       },
       tally,
     );
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const target: FaultTarget = { system, vhost, scale, counters, say };
-    say(`  injecting ${fault.name}`);
-    const active = (unhealed = await fault.inject(target));
+    startLoad();
     await load.sent;
     unhealed = undefined;
     const notes = await active.heal();

@@ -13,11 +13,16 @@ export function brokerOutage(name: string, summary: string, holdMsOf: (target: F
     async inject(target): Promise<ActiveFault> {
       const holdMs = holdMsOf(target);
       const outage = machineOutage(name, 'rabbitmqctl stop_app', 'rabbitmqctl start_app', holdMs);
-      await outage.down;
-      target.say(`  broker stopped for ${holdMs} ms`);
+      await outage.locked;
+      const struck = target.loadUnderWay
+        .then(() => outage.strike())
+        .then(() => target.say(`  broker stopped for ${holdMs} ms`));
       return {
         // Over once start_app returned: the services' reconnecting counts toward their time to terminal.
-        heal: () => outage.over,
+        heal: async () => {
+          await struck;
+          return outage.over;
+        },
       };
     },
   };

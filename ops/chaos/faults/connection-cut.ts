@@ -10,7 +10,7 @@ export const connectionCut: Fault = {
   name: 'connection-cut',
   summary: 'every broker connection of the vhost closed every 5 s',
   async inject(target) {
-    return repeatedly('cuts', target.scale.cutEveryMs, async () => {
+    return repeatedly(target, 'cuts', target.scale.cutEveryMs, async () => {
       await closeVhostConnections(target.vhost.name, { atLeast: 1, timeoutMs: 10_000 });
     });
   },

@@ -8,7 +8,7 @@ export const orchestratorKill: Fault = {
   name: 'orchestrator-kill',
   summary: 'the orchestrator killed -9 every 10 s and restarted',
   async inject(target) {
-    return repeatedly('kills', target.scale.killEveryMs, async () => {
+    return repeatedly(target, 'kills', target.scale.killEveryMs, async () => {
       await target.counters.carry('orchestrator');
       await target.system.kill('orchestrator', 'SIGKILL');
       await target.system.restart('orchestrator');

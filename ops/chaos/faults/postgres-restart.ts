@@ -18,9 +18,11 @@ export const postgresRestart: Fault = {
       `pg_ctlcluster --skip-systemctl-redirect ${cluster()} start`,
       0,
     );
-    await outage.down;
-    target.say('  PostgreSQL restarting');
-    const over = await outage.over;
-    return { heal: async () => over };
+    await outage.locked;
+    const over = target.loadUnderWay
+      .then(() => outage.strike())
+      .then(() => target.say('  PostgreSQL restarting'))
+      .then(() => outage.over);
+    return { heal: () => over };
   },
 };
