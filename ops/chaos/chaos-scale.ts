@@ -33,9 +33,9 @@ export const FULL_SCALE: ChaosScale = {
 };
 
 export const SHORT_SCALE: ChaosScale = {
-  orders: 100,
+  orders: 150,
   rate: 25,
-  killEveryMs: 4_000,
+  killEveryMs: 2_500,
   cutEveryMs: 1_000,
   brokerStopMs: 5_000,
   brokerGoneMs: 10_000,

@@ -60,7 +60,8 @@ export function pause(ms: number, signal: AbortSignal): Promise<void> {
 /**
  * Runs `act` every `everyMs` (counted from one act's start to the next, so that a slow restart does
  * not stretch the period, but never sooner than half a period after the last act ended, so that a
- * restarted process gets to work) until healed; one act at a time, and `heal` waits for the one under way.
+ * restarted process gets to work) until healed, and at least once; one act at a time, and `heal` waits
+ * for the one under way.
  * Returns how many acts ran under `noteName`.
  */
 export function repeatedly(
@@ -71,6 +72,8 @@ export function repeatedly(
 ): ActiveFault {
   const stop = new AbortController();
   let count = 0;
+  let struck!: () => void;
+  const firstAct = new Promise<void>((resolve) => (struck = resolve));
   const loop = (async () => {
     await target.loadUnderWay;
     for (let due = performance.now() + everyMs; ; due = Math.max(due + everyMs, performance.now() + everyMs / 2)) {
@@ -78,10 +81,13 @@ export function repeatedly(
       if (stop.signal.aborted) return;
       await act();
       count++;
+      struck();
     }
   })();
   return {
     async heal() {
+      // A load shorter than the period still meets the fault once.
+      await Promise.race([firstAct, loop]);
       stop.abort();
       await loop;
       return { [noteName]: count };
