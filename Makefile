@@ -8,7 +8,7 @@ node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-.PHONY: help install build lint broker test local dev rabbitmq-definitions bench clean
+.PHONY: help install build lint broker test local dev rabbitmq-definitions bench chaos clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ bench: build broker ## throughput and latency of the whole system, the engine, t
 	node contracts/dist/bench/bus-bench.js
 	node ops/dist/bench/system-bench.js $(BENCH_ARGS)
 	tsx ui/bench/viewer-load.ts 600 50
+
+chaos: build broker ## faults under load checked by invariants (CHAOS_ARGS, e.g. --only broker-gone --orders 500); writes chaos-results/latest.json, fails if any invariant breaks
+	node ops/dist/chaos/chaos.js $(CHAOS_ARGS)
 
 clean: ## remove build output
 	rm -rf */dist */*.tsbuildinfo ui/.tsbuild

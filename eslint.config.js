@@ -23,8 +23,8 @@ export default tseslint.config(
     },
   },
   {
-    // Command-line programs, benchmarks and test helpers talk to a terminal.
-    files: ['ops/src/**', '**/bench/**', 'scripts/**', '**/main.ts'],
+    // Command-line programs, benchmarks, the chaos suite and test helpers talk to a terminal.
+    files: ['ops/src/**', '**/bench/**', 'ops/chaos/**', 'scripts/**', '**/main.ts'],
     rules: { 'no-console': 'off' },
   },
   {

@@ -33,7 +33,7 @@ export {
   STORE_UNAVAILABLE,
   asStoreFailure,
   isStoreUnavailable,
-  releaseAfterFailure,
+  inTransaction,
   type PooledConnection,
 } from './store-unavailable.js';
 export {

@@ -47,6 +47,8 @@ export const STORE_TIMEOUTS_MS = { connect: 1_500, query: 2_500 } as const;
 export interface PooledConnection {
   query(text: string): Promise<unknown>;
   release(error?: Error | boolean): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /**
@@ -54,7 +56,7 @@ export interface PooledConnection {
  * the statement still pending on it would hold up whoever took it next. Otherwise it is rolled back and
  * pooled again, unless the rollback fails too.
  */
-export async function releaseAfterFailure(client: PooledConnection, error: unknown): Promise<void> {
+async function releaseAfterFailure(client: PooledConnection, error: unknown): Promise<void> {
   if (isStoreUnavailable(error)) {
     client.release(error instanceof Error ? error : true);
     return;
@@ -64,4 +66,33 @@ export async function releaseAfterFailure(client: PooledConnection, error: unkno
     (failure: unknown) => failure,
   );
   client.release(rollbackError === undefined ? undefined : true);
+}
+
+/**
+ * Runs `work` between BEGIN and COMMIT on a connection just taken from the pool, and gives it back:
+ * pooled again after a commit or a clean rollback, destroyed when the server did not answer or dropped
+ * it. A server that ends the connection between two statements (a restart, an admin's terminate)
+ * makes the checked-out client emit 'error', which no pool listener hears: unheard, it would end the
+ * process; heard, the next statement fails, and the client is destroyed.
+ */
+export async function inTransaction<C extends PooledConnection, T>(
+  client: C,
+  work: (client: C) => Promise<T>,
+): Promise<T> {
+  let lost: Error | undefined;
+  const onLost = (error: Error) => (lost = error);
+  client.on('error', onLost);
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    client.release();
+    return result;
+  } catch (error) {
+    if (lost) client.release(lost);
+    else await releaseAfterFailure(client, error);
+    throw error;
+  } finally {
+    client.off('error', onLost);
+  }
 }

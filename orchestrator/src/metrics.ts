@@ -9,6 +9,8 @@ export class SagaMetrics implements SagaObserver {
   private readonly started: Counter<'type'>;
   private readonly finished: Counter<'type' | 'outcome'>;
   private readonly stepDuration: Histogram<'type' | 'step'>;
+  /** Replies that changed nothing: a redelivery, a duplicate from a resent command, or one that came too late. */
+  readonly ignoredReplies: Counter<'type'>;
 
   constructor(store: SagaStore) {
     collectDefaultMetrics({ register: this.registry, prefix: 'sagaflow_orchestrator_' });
@@ -23,6 +25,12 @@ export class SagaMetrics implements SagaObserver {
       name: 'sagaflow_sagas_finished_total',
       help: 'Sagas that reached a final status, by type and outcome (completed, cancelled)',
       labelNames: ['type', 'outcome'],
+      registers,
+    });
+    this.ignoredReplies = new Counter({
+      name: 'sagaflow_replies_ignored_total',
+      help: 'Replies absorbed without a change: duplicates, redeliveries and late replies, by reply type',
+      labelNames: ['type'],
       registers,
     });
     this.stepDuration = new Histogram({

@@ -95,7 +95,7 @@ export async function start(
     const retention = new RetentionSweeper(store, log, { retentionMs: retentionHours * 3_600_000 });
     retention.start();
     opened.push({ what: 'retention sweeper', close: () => retention.stop() });
-    const replies = await consumeReplies(bus, engine, log, config.prefetch);
+    const replies = await consumeReplies(bus, engine, metrics, log, config.prefetch);
     opened.push({ what: 'reply consumer', close: () => replies.stop() });
 
     const events = new SagaEventStream(bus, log);
@@ -144,7 +144,13 @@ export async function start(
 }
 
 /** Replies from the participants, each applied to its saga; anything else on the queue is dead-lettered. */
-function consumeReplies(bus: MessageBus, engine: SagaEngine, log: Logger, prefetch: number): Promise<Subscription> {
+function consumeReplies(
+  bus: MessageBus,
+  engine: SagaEngine,
+  metrics: SagaMetrics,
+  log: Logger,
+  prefetch: number,
+): Promise<Subscription> {
   return bus.consume(
     QUEUES.replies,
     async (message) => {
@@ -160,6 +166,7 @@ function consumeReplies(bus: MessageBus, engine: SagaEngine, log: Logger, prefet
         return deadLetter({ type: 'unknown_saga', message: `no saga '${message.sagaId}'`, retryable: false });
       }
       if (result.outcome === 'unchanged') {
+        metrics.ignoredReplies.inc({ type: message.type });
         log.debug('reply ignored: not awaited (duplicate or late)', {
           sagaId: message.sagaId,
           commandId: message.commandId,

@@ -1,4 +1,4 @@
-import { Batcher, parseStoreUrl, releaseAfterFailure, STORE_TIMEOUTS_MS } from '@sagaflow/contracts';
+import { Batcher, parseStoreUrl, inTransaction, STORE_TIMEOUTS_MS } from '@sagaflow/contracts';
 import { SagaflowError, TERMINAL_SAGA_STATUSES, type SagaStatus } from '@sagaflow/contracts';
 import { type Logger } from '@sagaflow/contracts/messaging';
 import { createHash } from 'node:crypto';
@@ -155,17 +155,7 @@ export class PostgresSagaStore implements SagaStore {
 
   /** Runs `work` in a transaction on one connection: committed when it resolves, rolled back when it throws. */
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      client.release();
-      return result;
-    } catch (error) {
-      await releaseAfterFailure(client, error);
-      throw error;
-    }
+    return inTransaction(await this.pool.connect(), work);
   }
 
   private ddl(): string {

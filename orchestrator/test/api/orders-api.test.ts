@@ -143,6 +143,9 @@ describe('HTTP API: bad input gets a 4xx with a reason', function () {
     const ready = await http(orchestrator.url, 'GET', '/readyz');
     expect(ready.body).to.deep.equal({ status: 'ready', broker: 'ok', store: 'ok' });
     const metrics = await http(orchestrator.url, 'GET', '/metrics');
-    expect(metrics.body).to.include('sagaflow_sagas_started_total').and.include('sagaflow_outbox_pending');
+    expect(metrics.body)
+      .to.include('sagaflow_sagas_started_total')
+      .and.include('sagaflow_outbox_pending')
+      .and.include('sagaflow_replies_ignored_total');
   });
 });

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { parseStoreUrl, releaseAfterFailure, STORE_TIMEOUTS_MS } from '@sagaflow/contracts';
+import { parseStoreUrl, inTransaction, STORE_TIMEOUTS_MS } from '@sagaflow/contracts';
 import pg from 'pg';
 import { RejectCommand, type Execution, type InboxKey, type ReplyPayload, type StoredReply } from './inbox.js';
 
@@ -79,17 +79,7 @@ export class PgDatabase {
   async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const joined = this.group.getStore();
     if (joined) return work(joined);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      client.release();
-      return result;
-    } catch (error) {
-      await releaseAfterFailure(client, error);
-      throw error;
-    }
+    return inTransaction(await this.pool.connect(), work);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,44 @@
+/**
+ * How big and how long a chaos run is. `FULL_SCALE` is what `make chaos` runs; `SHORT_SCALE` is the
+ * run inside `make test`: every fault, fewer orders, shorter outages.
+ */
+export interface ChaosScale {
+  /** Orders placed per fault. */
+  orders: number;
+  /** Orders per second, sent at a steady pace whatever the answers. */
+  rate: number;
+  /** The orchestrator is killed (SIGKILL) and started again this often. */
+  killEveryMs: number;
+  /** Every broker connection of the vhost is closed this often. */
+  cutEveryMs: number;
+  /** How long the broker app stays stopped in `broker-stop`. */
+  brokerStopMs: number;
+  /** How long the broker stays away in `broker-gone`. */
+  brokerGoneMs: number;
+  /** Every accepted order must be terminal this long after the fault ended. */
+  drainTimeoutMs: number;
+  /** No orchestrator process may hold more resident memory than this, fault or not. */
+  rssLimitMb: number;
+}
+
+export const FULL_SCALE: ChaosScale = {
+  orders: 1_000,
+  rate: 40,
+  killEveryMs: 10_000,
+  cutEveryMs: 5_000,
+  brokerStopMs: 20_000,
+  brokerGoneMs: 60_000,
+  drainTimeoutMs: 60_000,
+  rssLimitMb: 512,
+};
+
+export const SHORT_SCALE: ChaosScale = {
+  orders: 150,
+  rate: 25,
+  killEveryMs: 2_500,
+  cutEveryMs: 1_000,
+  brokerStopMs: 5_000,
+  brokerGoneMs: 10_000,
+  drainTimeoutMs: 60_000,
+  rssLimitMb: 512,
+};
