@@ -26,7 +26,6 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Agent } from 'node:http';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import pg from 'pg';
 import {
@@ -48,6 +47,7 @@ import {
   startTestSystem,
   type LocalSystem,
   parseBenchArgs,
+  machineInfo,
 } from '@sagaflow/contracts/testing';
 import { nullSaga } from './null-saga.js';
 import { preloadFinishedSagas } from './preload.js';
@@ -547,12 +547,7 @@ console.table(
   })),
 );
 const report = {
-  machine: {
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-  },
+  machine: machineInfo(),
   at: new Date().toISOString(),
   orders,
   warmup,

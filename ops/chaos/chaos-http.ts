@@ -1,26 +1,11 @@
+import { fetchJson, type HttpResult } from '@sagaflow/contracts/testing';
+
 /** An HTTP answer, whatever its status. */
-export interface Answer {
-  status: number;
-  body: unknown;
-}
+export type Answer = Pick<HttpResult, 'status' | 'body'>;
 
 /** JSON over HTTP with a deadline; resolves with any status, rejects only when no answer came. */
-export async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(url, {
-    method,
-    headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = text;
-  }
-  return { status: response.status, body: parsed } satisfies Answer;
-}
+export const call = (method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<Answer> =>
+  fetchJson(method, url, body, headers);
 
 /** Why a request failed, short enough to count: `503 store_unavailable`, `ECONNREFUSED`, `timeout`. */
 export function reasonOf(outcome: Answer | Error): string {

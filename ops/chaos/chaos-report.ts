@@ -1,4 +1,4 @@
-import { cpus, totalmem } from 'node:os';
+import { machineInfo } from '@sagaflow/contracts/testing';
 import type { ChaosScale } from './chaos-scale.js';
 import type { FaultResult } from './run-fault.js';
 
@@ -53,12 +53,7 @@ export function detailLines(results: FaultResult[]): string {
 /** `chaos-results/latest.json`: the machine, the scale and every fault's figures and verdicts. */
 export function chaosReport(scale: ChaosScale, results: FaultResult[]) {
   return {
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-    },
+    machine: machineInfo(),
     at: new Date().toISOString(),
     scale,
     ok: results.every((r) => r.ok),

@@ -19,11 +19,13 @@ export {
   startTestSystem,
   findRepoRoot,
   freePort,
+  fetchJson,
   type HttpResult,
   type LocalSystem,
   type LocalSystemOptions,
   type TestSystem,
 } from './local-system.js';
+export { machineInfo } from './machine-info.js';
 export { chargeCommand } from './sample-messages.js';
 export { FailingPaymentQueue } from './failing-payment-queue.js';
 export {

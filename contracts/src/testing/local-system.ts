@@ -41,6 +41,32 @@ export interface HttpResult {
   text: string;
 }
 
+/**
+ * JSON over HTTP with a 10 s deadline (a string body is sent as it is); resolves with any status and
+ * rejects only when no answer came.
+ */
+export async function fetchJson(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
+  const response = await fetch(url, {
+    method,
+    headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+    ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, body: parsed, text };
+}
+
 /** The Sagaflow services as real processes (`node <package>/dist/src/main.js`), as `make local` runs them. */
 export interface LocalSystem {
   readonly amqpUrl: string;
@@ -352,22 +378,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     urlsOf: (name) => get(name).map((p) => p.url),
     pid: (name) => (first(name).running ? first(name).child?.pid : undefined),
     pidsOf: (name) => get(name).flatMap((p) => (p.running && p.child?.pid !== undefined ? [p.child.pid] : [])),
-    async request(name, method, path, body, headers = {}) {
-      const response = await fetch(`${first(name).url}${path}`, {
-        method,
-        headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
-        ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-        signal: AbortSignal.timeout(10_000),
-      });
-      const text = await response.text();
-      let parsed: unknown;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        parsed = undefined;
-      }
-      return { status: response.status, body: parsed, text };
-    },
+    request: (name, method, path, body, headers) => fetchJson(method, `${first(name).url}${path}`, body, headers),
     async kill(name, signal = 'SIGKILL') {
       await Promise.all(get(name).map((p) => p.terminate(signal, stopTimeoutMs)));
     },
