@@ -1,0 +1,29 @@
+import { Duplicator, waitUntil } from '@sagaflow/contracts/testing';
+import type { Fault } from '../fault.js';
+
+const COPIES = 2;
+const MAX_DELAY_MS = 300;
+
+/**
+ * Every command, reply and completed-order event delivered three times (`Duplicator`, two copies each
+ * after a random delay up to 300 ms, so that copies overtake the messages around them): the inboxes
+ * and the orchestrator must absorb every duplicate, whatever order it comes in. At heal the copies
+ * still under way are waited for (up to 30 s) before the duplicator stops.
+ */
+export const tripleDelivery: Fault = {
+  name: 'triple-delivery',
+  summary: 'every command, reply and event delivered 3 times, out of order (up to 300 ms late)',
+  async inject(target) {
+    const duplicator = await Duplicator.start(target.system.amqpUrl, { copies: COPIES, maxDelayMs: MAX_DELAY_MS });
+    return {
+      async heal() {
+        try {
+          await waitUntil(() => duplicator.outstanding === 0, 'every copy handled', { timeoutMs: 30_000 });
+        } finally {
+          await duplicator.stop();
+        }
+        return { copiesSent: duplicator.copiesSent, reordered: duplicator.reordered };
+      },
+    };
+  },
+};
