@@ -8,6 +8,9 @@ const VICTIMS: readonly ParticipantName[] = ['payment', 'inventory', 'notificati
 /** A participant that meets no command for this long is not crashed this time (the load may be over). */
 const CRASH_WITHIN_MS = 15_000;
 
+/** Starts of a crashed participant tried before the run gives up on it. */
+const STARTS = 3;
+
 /** Puts a participant's fault injection in `mode` (`crash` at rate 1, or `none`). */
 async function setFaults(target: FaultTarget, participant: ParticipantName, mode: 'crash' | 'none'): Promise<void> {
   const answer = await call('PUT', `${target.system.url(participant)}/faults`, { mode, rate: 1 });
@@ -30,6 +33,22 @@ export const participantCrash: Fault = {
     const healing = new AbortController();
     let turns = 0;
     let spared = 0;
+    let failedStarts = 0;
+    /**
+     * Starts the participant again; a start can fail when the store is slow to take a new connection
+     * (the process exits 1), and is then tried again, as a supervisor would.
+     */
+    const startAgain = async (participant: ParticipantName) => {
+      for (let start = 1; ; start++) {
+        try {
+          return await target.system.restart(participant);
+        } catch (error) {
+          if (start === STARTS) throw error;
+          failedStarts++;
+          target.say(`  ${participant} failed to start again: ${(error as Error).message.split('\n')[0]}`);
+        }
+      }
+    };
     const crashNext = async () => {
       const participant = VICTIMS[turns++ % VICTIMS.length]!;
       await target.counters.carry(participant);
@@ -39,7 +58,7 @@ export const participantCrash: Fault = {
         () => true,
         () => false,
       );
-      if (crashed) return target.system.restart(participant);
+      if (crashed) return startAgain(participant);
       spared++;
       await setFaults(target, participant, 'none');
     };
@@ -54,7 +73,7 @@ export const participantCrash: Fault = {
       async heal() {
         healing.abort();
         await loop;
-        return { crashes: turns - spared, spared };
+        return { crashes: turns - spared, spared, failedStarts };
       },
     };
   },

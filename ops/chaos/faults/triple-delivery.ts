@@ -8,7 +8,8 @@ const MAX_DELAY_MS = 300;
  * Every command, reply and completed-order event delivered three times (`Duplicator`, two copies each
  * after a random delay up to 300 ms, so that copies overtake the messages around them): the inboxes
  * and the orchestrator must absorb every duplicate, whatever order it comes in. At heal the copies
- * still under way are waited for (up to 30 s) before the duplicator stops.
+ * still under way are given up to 15 s before the duplicator stops (under full load its own queue
+ * runs behind); those it never sent are counted as `outstandingAtStop`.
  */
 export const tripleDelivery: Fault = {
   name: 'triple-delivery',
@@ -17,12 +18,12 @@ export const tripleDelivery: Fault = {
     const duplicator = await Duplicator.start(target.system.amqpUrl, { copies: COPIES, maxDelayMs: MAX_DELAY_MS });
     return {
       async heal() {
-        try {
-          await waitUntil(() => duplicator.outstanding === 0, 'every copy handled', { timeoutMs: 30_000 });
-        } finally {
-          await duplicator.stop();
-        }
-        return { copiesSent: duplicator.copiesSent, reordered: duplicator.reordered };
+        await waitUntil(() => duplicator.outstanding === 0, 'every copy handled', { timeoutMs: 15_000 }).catch(
+          () => undefined,
+        );
+        const outstandingAtStop = duplicator.outstanding;
+        await duplicator.stop();
+        return { copiesSent: duplicator.copiesSent, reordered: duplicator.reordered, outstandingAtStop };
       },
     };
   },
