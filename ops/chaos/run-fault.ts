@@ -2,9 +2,10 @@ import type { SystemService } from '@sagaflow/contracts';
 import { eventually, startTestSystem } from '@sagaflow/contracts/testing';
 import type { Answer } from './chaos-http.js';
 import type { ChaosScale } from './chaos-scale.js';
-import type { ActiveFault, Fault, FaultNotes, FaultTarget, PlannedExits } from './fault.js';
+import type { ActiveFault, Fault, FaultNotes, FaultTarget } from './fault.js';
 import { checkInvariants, deadLettersOf, type Verdict } from './invariants.js';
 import { MemorySampler } from './memory-sampler.js';
+import { PlannedExitBook } from './planned-exits.js';
 import { placeOrdersSteadily, RequestTally, seedCatalogue } from './order-load.js';
 import { ServiceCounters } from './service-counters.js';
 import { awaitTerminal } from './settle.js';
@@ -54,40 +55,6 @@ const countBy = (reasons: string[]) =>
   reasons.reduce<Record<string, number>>((tally, r) => ({ ...tally, [r]: (tally[r] ?? 0) + 1 }), {});
 
 const medianOf = (xs: number[]) => (xs.length === 0 ? 0 : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!);
-
-/**
- * Exits that faults announce before they cause them; `take` tells whether an exit that the system did not
- * ask for was one of them.
- */
-class PlannedExitBook implements PlannedExits {
-  private readonly waiting = new Map<SystemService, (() => void)[]>();
-
-  exitOf(service: SystemService, timeoutMs: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const done = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        const list = this.waiting.get(service) ?? [];
-        this.waiting.set(
-          service,
-          list.filter((d) => d !== done),
-        );
-        reject(new Error(`${service} did not exit within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiting.set(service, [...(this.waiting.get(service) ?? []), done]);
-    });
-  }
-
-  take(service: SystemService): boolean {
-    const [next, ...rest] = this.waiting.get(service) ?? [];
-    if (next === undefined) return false;
-    this.waiting.set(service, rest);
-    next();
-    return true;
-  }
-}
 
 /**
  * One fault on a fresh system (own vhost and schema, a seeded catalogue): the orders go in at a steady

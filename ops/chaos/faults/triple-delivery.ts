@@ -9,7 +9,8 @@ const MAX_DELAY_MS = 300;
  * after a random delay up to 300 ms, so that copies overtake the messages around them): the inboxes
  * and the orchestrator must absorb every duplicate, whatever order it comes in. At heal the copies
  * still under way are given up to 15 s before the duplicator stops (under full load its own queue
- * runs behind); those it never sent are counted as `outstandingAtStop`.
+ * runs behind); the copies then not yet routed, and the copied commands not yet answered for every
+ * delivery, are noted as `outstandingAtStop`.
  */
 export const tripleDelivery: Fault = {
   name: 'triple-delivery',
