@@ -11,6 +11,10 @@ export interface ChaosScale {
   killEveryMs: number;
   /** Every broker connection of the vhost is closed this often. */
   cutEveryMs: number;
+  /** A participant is made to crash after an effect (payment, inventory, notification in turn) this often. */
+  crashEveryMs: number;
+  /** How long PostgreSQL stays stopped (SIGSTOP) in `postgres-pause`. */
+  postgresPauseMs: number;
   /** How long the broker app stays stopped in `broker-stop`. */
   brokerStopMs: number;
   /** How long the broker stays away in `broker-gone`. */
@@ -26,6 +30,8 @@ export const FULL_SCALE: ChaosScale = {
   rate: 40,
   killEveryMs: 10_000,
   cutEveryMs: 5_000,
+  crashEveryMs: 5_000,
+  postgresPauseMs: 30_000,
   brokerStopMs: 20_000,
   brokerGoneMs: 60_000,
   drainTimeoutMs: 60_000,
@@ -33,12 +39,14 @@ export const FULL_SCALE: ChaosScale = {
 };
 
 export const SHORT_SCALE: ChaosScale = {
-  orders: 150,
+  orders: 100,
   rate: 25,
   killEveryMs: 2_500,
   cutEveryMs: 1_000,
+  crashEveryMs: 1_000,
+  postgresPauseMs: 5_000,
   brokerStopMs: 5_000,
-  brokerGoneMs: 10_000,
+  brokerGoneMs: 8_000,
   drainTimeoutMs: 60_000,
   rssLimitMb: 512,
 };

@@ -2,8 +2,12 @@ import type { Fault } from './fault.js';
 import { brokerGone, brokerStop } from './faults/broker-outage.js';
 import { connectionCut } from './faults/connection-cut.js';
 import { orchestratorKill } from './faults/orchestrator-kill.js';
+import { participantCrash } from './faults/participant-crash.js';
+import { poisonMessages } from './faults/poison-messages.js';
+import { postgresPause } from './faults/postgres-pause.js';
 import { postgresRestart } from './faults/postgres-restart.js';
 import { racingOrchestrators } from './faults/racing-orchestrators.js';
+import { tripleDelivery } from './faults/triple-delivery.js';
 
 /**
  * Every fault the suite runs, in the order it runs them. A fault is a module with `inject` (and the
@@ -16,6 +20,10 @@ export const FAULTS: readonly Fault[] = [
   postgresRestart,
   racingOrchestrators,
   brokerGone,
+  participantCrash,
+  postgresPause,
+  tripleDelivery,
+  poisonMessages,
 ];
 
 /** The faults `--only` names (comma list), in the suite's order; throws naming an unknown one. */

@@ -1,7 +1,18 @@
 import type { SystemService } from '@sagaflow/contracts';
 import type { LocalSystem, TestVhost } from '@sagaflow/contracts/testing';
+import type { Answer } from './chaos-http.js';
 import type { ChaosScale } from './chaos-scale.js';
+import type { Verdict } from './invariants.js';
 import type { ServiceCounters } from './service-counters.js';
+
+/** Exits a fault causes on purpose (a process that kills itself): the runner does not count them as crashes. */
+export interface PlannedExits {
+  /**
+   * The next exit of `service` that the system did not ask for is planned; resolves once it happened,
+   * rejects if it did not within `timeoutMs` (and then no longer expects it).
+   */
+  exitOf(service: SystemService, timeoutMs: number): Promise<void>;
+}
 
 /** What a fault acts on: one fresh system in its own vhost and schema. */
 export interface FaultTarget {
@@ -10,6 +21,12 @@ export interface FaultTarget {
   scale: ChaosScale;
   /** Counters of processes that are about to die are read through this first, so that none is lost. */
   counters: ServiceCounters;
+  planned: PlannedExits;
+  /**
+   * Places one more order of the load's mix, once and at once (no retries), and gives its answer; it
+   * counts as one of the run's orders, and one not accepted is sent again after the heal like the others.
+   */
+  placeOrder(): Promise<Answer | Error>;
   /** Resolves a second into the load: the moment the fault strikes. */
   loadUnderWay: Promise<void>;
   /** Progress lines for the operator (stderr). */
@@ -26,6 +43,10 @@ export interface ActiveFault {
    * first); resolves once the system has all its services, broker and store again.
    */
   heal(): Promise<FaultNotes>;
+  /** Checks of the fault's own, judged with the invariants (e.g. how fast the services answered meanwhile). */
+  verdicts?(): Verdict[];
+  /** Order ids the fault made up (in messages of its own); reconciliation anomalies about them are its doing. */
+  ownOrderIds?(): string[];
 }
 
 /** One kind of trouble, injected during the load and healed after it. */

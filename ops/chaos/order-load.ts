@@ -20,6 +20,8 @@ export interface PlacedOrder {
   sagaId?: string;
   /** Why it was not accepted (the last attempt's answer). */
   rejected?: string;
+  /** Accepted only when sent again after the fault was healed (it had been left unanswered). */
+  acceptedOnResend?: boolean;
   /** A cancellation was sent (it may or may not have been answered). */
   cancelSent?: boolean;
   /** The cancellation saga, when `POST /orders/:id/cancel` answered 202. */
@@ -81,16 +83,23 @@ export class RequestTally {
   }
 }
 
+/** Whether a final answer says nothing about the order: none came, or a 5xx (it may or may not have been saved). */
+const unanswered = (outcome: Answer | Error): boolean => outcome instanceof Error || outcome.status >= 500;
+
 /**
  * Places `orders` orders at a steady `rate` whatever the answers (an open loop: a slow or failing
  * system gets no breather), each under its own idempotency key and sent again while unanswered or
- * answered 5xx (for up to 30 s); round-robin over the orchestrators. Resolves once every POST has its final answer;
- * `cancellations` resolves once every cancel-after-confirm order was cancelled or found not to need it.
+ * answered 5xx (for up to 30 s); round-robin over the orchestrators. `sent` resolves once every POST has its final
+ * answer. An order still unanswered then may have been saved all the same (a 503 from a store that
+ * committed and went away), so `resendUnanswered` (after the fault is healed) sends each once more under
+ * its key: the store either replays the saved order or places it now, and the client knows every order
+ * it has. `cancellations` resolves once every cancel-after-confirm order was cancelled or found not to need it.
  */
 export function placeOrdersSteadily(options: LoadOptions, tally: RequestTally) {
   const { catalogue, orders, rate } = options;
   const run = randomUUID();
   const placed: PlacedOrder[] = [];
+  const unansweredOrders: PlacedOrder[] = [];
   const cancels: Promise<void>[] = [];
   const started = performance.now();
   const sends: Promise<void>[] = [];
@@ -98,37 +107,51 @@ export function placeOrdersSteadily(options: LoadOptions, tally: RequestTally) {
     const urls = options.orchestratorUrls();
     return urls[n % urls.length]!;
   };
-  const sendOne = async (index: number) => {
+  const orderOf = (index: number): PlacedOrder => {
     const intent = intentOf(index);
-    const items = [{ sku: catalogue.skus[index % catalogue.skus.length]!, quantity: 1 + (index % 2) }];
-    const order: PlacedOrder = { index, intent, items };
+    const order: PlacedOrder = {
+      index,
+      intent,
+      items: [{ sku: catalogue.skus[index % catalogue.skus.length]!, quantity: 1 + (index % 2) }],
+    };
     placed.push(order);
-    let attempt = 0;
-    const outcome = await callWithRetries(
-      () =>
-        call(
-          'POST',
-          `${urlFor(index + attempt++)}/orders`,
-          {
-            customerId: `chaos-${index}`,
-            customerEmail: 'chaos@example.com',
-            currency: 'EUR',
-            items,
-            payment: { method: 'card', token: intent === 'decline' ? 'tok_decline' : 'tok_visa' },
-          },
-          { 'idempotency-key': `${run}-${index}` },
-        ),
-      { forMs: RETRY_FOR_MS, onRetry: (reason) => tally.count(`POST /orders ${reason}`) },
+    return order;
+  };
+  const post = (order: PlacedOrder, attempt: number) =>
+    call(
+      'POST',
+      `${urlFor(order.index + attempt)}/orders`,
+      {
+        customerId: `chaos-${order.index}`,
+        customerEmail: 'chaos@example.com',
+        currency: 'EUR',
+        items: order.items,
+        payment: { method: 'card', token: order.intent === 'decline' ? 'tok_decline' : 'tok_visa' },
+      },
+      { 'idempotency-key': `${run}-${order.index}` },
     );
+  const settle = (order: PlacedOrder, outcome: Answer | Error) => {
     if (outcome instanceof Error || outcome.status !== 202) {
       order.rejected = reasonOf(outcome);
+      if (unanswered(outcome)) unansweredOrders.push(order);
       return;
     }
     const accepted = outcome.body as { orderId: string; sagaId: string };
+    order.rejected = undefined;
     order.orderId = accepted.orderId;
     order.sagaId = accepted.sagaId;
-    if (intent === 'cancel-after-confirm') cancels.push(cancelOnceConfirmed(order, urlFor, options, tally));
+    if (order.intent === 'cancel-after-confirm') cancels.push(cancelOnceConfirmed(order, urlFor, options, tally));
   };
+  const sendOne = async (index: number) => {
+    const order = orderOf(index);
+    let attempt = 0;
+    const outcome = await callWithRetries(() => post(order, attempt++), {
+      forMs: RETRY_FOR_MS,
+      onRetry: (reason) => tally.count(`POST /orders ${reason}`),
+    });
+    settle(order, outcome);
+  };
+  let extra = orders;
   const load = (async () => {
     for (let i = 0; i < orders; i++) {
       const due = started + (i * 1000) / rate;
@@ -141,7 +164,31 @@ export function placeOrdersSteadily(options: LoadOptions, tally: RequestTally) {
   return {
     placed,
     sent: load,
-    cancellations: load.then(() => Promise.all(cancels)).then(() => undefined),
+    /** One more order of the mix, sent once; its outcome is settled as any other's. */
+    async placeOne(): Promise<Answer | Error> {
+      const order = orderOf(extra++);
+      const outcome = await post(order, 0).catch((error: Error) => error);
+      settle(order, outcome);
+      return outcome;
+    },
+    /** Sends every order left unanswered once more under its key; resolves with how many were accepted so. */
+    async resendUnanswered(): Promise<number> {
+      const again = unansweredOrders.splice(0);
+      await Promise.all(
+        again.map(async (order) => {
+          let attempt = 0;
+          const outcome = await callWithRetries(() => post(order, attempt++), {
+            forMs: RETRY_FOR_MS,
+            onRetry: (reason) => tally.count(`POST /orders resent ${reason}`),
+          });
+          if (!(outcome instanceof Error) && outcome.status === 202) order.acceptedOnResend = true;
+          settle(order, outcome);
+        }),
+      );
+      return again.filter((order) => order.acceptedOnResend).length;
+    },
+    /** Resolves once every cancellation begun so far is over. */
+    cancellations: () => Promise.all(cancels).then(() => undefined),
   };
 }
 

@@ -1,9 +1,11 @@
 import type { SystemService } from '@sagaflow/contracts';
 import { eventually, startTestSystem } from '@sagaflow/contracts/testing';
+import type { Answer } from './chaos-http.js';
 import type { ChaosScale } from './chaos-scale.js';
 import type { ActiveFault, Fault, FaultNotes, FaultTarget } from './fault.js';
 import { checkInvariants, deadLettersOf, type Verdict } from './invariants.js';
 import { MemorySampler } from './memory-sampler.js';
+import { PlannedExitBook } from './planned-exits.js';
 import { placeOrdersSteadily, RequestTally, seedCatalogue } from './order-load.js';
 import { ServiceCounters } from './service-counters.js';
 import { awaitTerminal } from './settle.js';
@@ -19,6 +21,8 @@ export interface FaultFigures {
   orders: number;
   accepted: number;
   rejected: number;
+  /** Orders left unanswered during the fault and accepted when sent again after it. */
+  acceptedOnResend: number;
   /** Final answers of the orders not accepted, by reason. */
   rejectedReasons: Record<string, number>;
   /** Requests sent again (no answer or a 5xx), by reason. */
@@ -60,12 +64,15 @@ const medianOf = (xs: number[]) => (xs.length === 0 ? 0 : [...xs].sort((a, b) =>
 export async function runFault(fault: Fault, scale: ChaosScale, say: (line: string) => void): Promise<FaultResult> {
   const began = performance.now();
   const exits: string[] = [];
+  const planned = new PlannedExitBook();
   const test = await startTestSystem({
     prefix: `chaos-${fault.name}`,
     env: CHAOS_ENV,
     instances: fault.instances,
     startTimeoutMs: 60_000,
-    onUnexpectedExit: (_service, report) => exits.push(report.split('\n')[0]!),
+    onUnexpectedExit: (service, report) => {
+      if (!planned.take(service)) exits.push(report.split('\n')[0]!);
+    },
   });
   const { system, vhost } = test;
   const memory = new MemorySampler(() => system.pidsOf('orchestrator'));
@@ -79,7 +86,17 @@ export async function runFault(fault: Fault, scale: ChaosScale, say: (line: stri
     let startLoad!: () => void;
     const loadStarted = new Promise<void>((resolve) => (startLoad = resolve));
     const loadUnderWay = loadStarted.then(() => new Promise<void>((resolve) => setTimeout(resolve, 1_000)));
-    const target: FaultTarget = { system, vhost, scale, counters, loadUnderWay, say };
+    let placeOne = (): Promise<Answer | Error> => Promise.reject(new Error('the load has not begun'));
+    const target: FaultTarget = {
+      system,
+      vhost,
+      scale,
+      counters,
+      planned,
+      placeOrder: () => placeOne(),
+      loadUnderWay,
+      say,
+    };
     say(`  readying ${fault.name}`);
     const active = (unhealed = await fault.inject(target));
     const load = placeOrdersSteadily(
@@ -92,6 +109,7 @@ export async function runFault(fault: Fault, scale: ChaosScale, say: (line: stri
       },
       tally,
     );
+    placeOne = load.placeOne;
     startLoad();
     await load.sent;
     unhealed = undefined;
@@ -105,7 +123,8 @@ export async function runFault(fault: Fault, scale: ChaosScale, say: (line: stri
       timeoutMs: 30_000,
       intervalMs: 500,
     });
-    await load.cancellations;
+    const acceptedOnResend = await load.resendUnanswered();
+    await load.cancellations();
     const accepted = load.placed.filter((p) => p.orderId !== undefined);
     const settling = await awaitTerminal(orchestratorUrl, accepted, healedAt, drainDeadline);
     const deadLettersNow = await deadLettersOf(orchestratorUrl);
@@ -127,6 +146,8 @@ export async function runFault(fault: Fault, scale: ChaosScale, say: (line: stri
       unexpectedExits: exits,
       peakRssMb,
       rssLimitMb: scale.rssLimitMb,
+      ownOrderIds: new Set(active.ownOrderIds?.() ?? []),
+      faultVerdicts: active.verdicts?.() ?? [],
     });
     const times = [...settling.msToTerminal.values()];
     const statuses = await Promise.all(
@@ -143,9 +164,10 @@ export async function runFault(fault: Fault, scale: ChaosScale, say: (line: stri
       ok,
       verdicts,
       figures: {
-        orders: scale.orders,
+        orders: load.placed.length,
         accepted: accepted.length,
         rejected: load.placed.length - accepted.length,
+        acceptedOnResend,
         rejectedReasons: countBy(load.placed.flatMap((p) => (p.rejected === undefined ? [] : [p.rejected]))),
         retried: Object.fromEntries(tally.retries),
         cancellationsAccepted: accepted.filter((p) => p.cancellationSagaId !== undefined).length,

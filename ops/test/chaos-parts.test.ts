@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { FAULTS, faultsNamed } from '../chaos/fault-list.js';
 import { sumOfCounter } from '../chaos/service-counters.js';
 import { intentOf } from '../chaos/order-load.js';
+import { PlannedExitBook } from '../chaos/planned-exits.js';
 
 describe('chaos suite parts', () => {
   it('sums every series of a counter and no other metric that shares its prefix', () => {
@@ -29,5 +30,21 @@ describe('chaos suite parts', () => {
     const intents = Array.from({ length: 10 }, (_, i) => intentOf(i));
     expect(intents.filter((i) => i === 'decline')).to.have.length(1);
     expect(intents.filter((i) => i === 'cancel-after-confirm')).to.have.length(1);
+  });
+
+  it('counts an exit as planned once per announcement, for that service only, and gives up on one that never comes', async () => {
+    const book = new PlannedExitBook();
+    expect(book.take('payment'), 'nothing announced').to.equal(false);
+    const exited = book.exitOf('payment', 5_000);
+    expect(book.take('inventory'), 'another service').to.equal(false);
+    expect(book.take('payment')).to.equal(true);
+    await exited;
+    expect(book.take('payment'), 'the announcement is used up').to.equal(false);
+    const late = book.exitOf('notification', 20);
+    await late.then(
+      () => expect.fail('resolved without an exit'),
+      (error: Error) => expect(error.message).to.match(/notification did not exit within 20 ms/),
+    );
+    expect(book.take('notification'), 'no longer expected once given up').to.equal(false);
   });
 });

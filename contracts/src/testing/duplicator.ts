@@ -35,6 +35,8 @@ export interface DuplicatorOptions {
 export class Duplicator {
   /** Message types duplicated, by saga id. */
   readonly duplicatedBySaga = new Map<string, Set<string>>();
+  /** Copies published (and confirmed by the broker). */
+  copiesSent = 0;
   /** Copies published after a message received later than their original (so out of order). */
   reordered = 0;
   private readonly copyIds = new Set<string>();
@@ -161,5 +163,6 @@ export class Duplicator {
       ...properties,
       headers: { ...properties.headers, [DUPLICATE_HEADER]: 'true' },
     });
+    this.copiesSent++;
   }
 }

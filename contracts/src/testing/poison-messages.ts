@@ -18,6 +18,8 @@ export interface PoisonMessage {
   messageId: string;
   /** The command id a message of valid shape carries (its reply carries it too). */
   commandId?: string;
+  /** The made-up order a message with unknown ids names (a notification is recorded for it). */
+  orderId?: string;
   /** Where it must end, and the reason header and error type it must end there with. */
   expected: { dlq: string; reason: string; errorType: string };
 }
@@ -122,6 +124,7 @@ export async function publishPoisonMessages(
         kind: 'unknown_ids',
         messageId: unknown.messageId,
         commandId: unknown.commandId,
+        orderId,
         expected: UNKNOWN_SAGA,
       });
     }
