@@ -24,7 +24,8 @@ export interface FaultTarget {
   planned: PlannedExits;
   /**
    * Places one more order of the load's mix, once and at once (no retries), and gives its answer; it
-   * counts as one of the run's orders, and one not accepted is sent again after the heal like the others.
+   * counts as one of the run's orders, and one left unanswered (no answer, or a 5xx) is sent again
+   * after the heal like the others.
    */
   placeOrder(): Promise<Answer | Error>;
   /** Resolves a second into the load: the moment the fault strikes. */

@@ -1,6 +1,7 @@
 import type { ParticipantName } from '@sagaflow/contracts';
 import { call } from '../chaos-http.js';
 import { pause, type Fault, type FaultTarget } from '../fault.js';
+import type { Verdict } from '../invariants.js';
 
 /** The participants crashed in turn. */
 const VICTIMS: readonly ParticipantName[] = ['payment', 'inventory', 'notification'];
@@ -24,7 +25,7 @@ async function setFaults(target: FaultTarget, participant: ParticipantName, mode
  * commit, before its reply and ack, and is started again (without faults: the setting lives in memory).
  * The broker redelivers the command and the inbox must answer it from the stored reply, once. The
  * turns go on after the heal until each participant had one however short the load; one that meets
- * no command in time is spared.
+ * no command in time is spared, and fails the fault's own check: a run that crashed nobody proves nothing.
  */
 export const participantCrash: Fault = {
   name: 'participant-crash',
@@ -32,7 +33,7 @@ export const participantCrash: Fault = {
   async inject(target) {
     const healing = new AbortController();
     let turns = 0;
-    let spared = 0;
+    const spared: string[] = [];
     let failedStarts = 0;
     /**
      * Starts the participant again; a start can fail when the store is slow to take a new connection
@@ -59,7 +60,7 @@ export const participantCrash: Fault = {
         () => false,
       );
       if (crashed) return startAgain(participant);
-      spared++;
+      spared.push(`${participant} met no command within ${CRASH_WITHIN_MS} ms and was not crashed`);
       await setFaults(target, participant, 'none');
     };
     const loop = (async () => {
@@ -73,8 +74,11 @@ export const participantCrash: Fault = {
       async heal() {
         healing.abort();
         await loop;
-        return { crashes: turns - spared, spared, failedStarts };
+        return { crashes: turns - spared.length, spared: spared.length, failedStarts };
       },
+      verdicts: (): Verdict[] => [
+        { invariant: 'every participant crashed in its turn', ok: spared.length === 0, violations: spared },
+      ],
     };
   },
 };
