@@ -34,6 +34,7 @@ export {
   asStoreFailure,
   isStoreUnavailable,
   inTransaction,
+  whileStoreStarts,
   type PooledConnection,
 } from './store-unavailable.js';
 export {

@@ -43,6 +43,26 @@ export function asStoreFailure(error: unknown): unknown {
  */
 export const STORE_TIMEOUTS_MS = { connect: 1_500, query: 2_500 } as const;
 
+/** How long a service starting up waits for a store that does not answer yet before it gives up. */
+export const STORE_STARTUP_WAIT_MS = 20_000;
+
+/**
+ * Start-up work against a store that may still be coming up, restarting or busy (its pool's timeouts
+ * are short, for the requests that must fail fast): tried again while it fails with store_unavailable,
+ * pauses doubling to 2 s, for up to `forMs`; any other failure, or the last one, is thrown.
+ */
+export async function whileStoreStarts<T>(work: () => Promise<T>, forMs = STORE_STARTUP_WAIT_MS): Promise<T> {
+  const deadline = Date.now() + forMs;
+  for (let pauseMs = 100; ; pauseMs = Math.min(pauseMs * 2, 2_000)) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isStoreUnavailable(error) || Date.now() + pauseMs > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  }
+}
+
 /** A pooled connection as node-postgres hands it out: `release(error)` destroys it instead of pooling it. */
 export interface PooledConnection {
   query(text: string): Promise<unknown>;

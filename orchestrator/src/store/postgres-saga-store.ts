@@ -1,4 +1,4 @@
-import { Batcher, parseStoreUrl, inTransaction, STORE_TIMEOUTS_MS } from '@sagaflow/contracts';
+import { Batcher, parseStoreUrl, inTransaction, STORE_TIMEOUTS_MS, whileStoreStarts } from '@sagaflow/contracts';
 import { SagaflowError, TERMINAL_SAGA_STATUSES, type SagaStatus } from '@sagaflow/contracts';
 import { type Logger } from '@sagaflow/contracts/messaging';
 import { createHash } from 'node:crypto';
@@ -140,6 +140,11 @@ export class PostgresSagaStore implements SagaStore {
   }
 
   async init(): Promise<void> {
+    await whileStoreStarts(() => this.createTables());
+    this.logger.debug('saga store ready', { store: 'postgres', schema: this.schema ?? undefined });
+  }
+
+  private async createTables(): Promise<void> {
     await this.transaction(async (client) => {
       // Two processes starting together would otherwise race on CREATE TABLE IF NOT EXISTS (duplicate pg_type).
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sagaflow.saga-store:${this.schema ?? ''}`]);
@@ -150,7 +155,6 @@ export class PostgresSagaStore implements SagaStore {
       }
       await client.query(this.ddl());
     });
-    this.logger.debug('saga store ready', { store: 'postgres', schema: this.schema ?? undefined });
   }
 
   /** Runs `work` in a transaction on one connection: committed when it resolves, rolled back when it throws. */

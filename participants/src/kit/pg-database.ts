@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { parseStoreUrl, inTransaction, STORE_TIMEOUTS_MS } from '@sagaflow/contracts';
+import { parseStoreUrl, inTransaction, STORE_TIMEOUTS_MS, whileStoreStarts } from '@sagaflow/contracts';
 import pg from 'pg';
 import { RejectCommand, type Execution, type InboxKey, type ReplyPayload, type StoredReply } from './inbox.js';
 
@@ -41,8 +41,10 @@ export class PgDatabase {
     pool.on('error', () => undefined);
     const db = new PgDatabase(pool, schema);
     try {
-      await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-      if (options.migrations) await db.migrate(options.migrations);
+      await whileStoreStarts(async () => {
+        await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+        if (options.migrations) await db.migrate(options.migrations);
+      });
     } catch (error) {
       await pool.end();
       throw error;
