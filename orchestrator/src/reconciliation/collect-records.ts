@@ -1,20 +1,10 @@
-import type { Page, SagaStore } from '../store/saga-store.js';
+import type { SagaStore } from '../store/saga-store.js';
+import { readAllPages } from './all-pages.js';
 import type { ReconciliationRecords } from './find-anomalies.js';
 import { readParticipantRecords, type ParticipantUrls } from './participant-records.js';
 
 /** The largest page the store lists. */
 const STORE_PAGE = 1000;
-
-async function readAllPages<T>(list: (cursor: string | undefined) => Promise<Page<T>>): Promise<T[]> {
-  const all: T[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await list(cursor);
-    all.push(...page.items);
-    cursor = page.next ?? undefined;
-  } while (cursor !== undefined);
-  return all;
-}
 
 /**
  * Reads what a reconciliation compares. The participants go first: every record they hold was made for

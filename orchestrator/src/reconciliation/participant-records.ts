@@ -10,6 +10,7 @@ import {
   type TSchema,
   type Validator,
 } from '@sagaflow/contracts';
+import { readAllPages } from './all-pages.js';
 
 export type ParticipantName = 'inventory' | 'payment' | 'notification';
 
@@ -81,19 +82,11 @@ async function readPage<T>(
 }
 
 /** Every record of a participant's listing, a bounded page at a time. */
-async function readAll<T>(listing: Listing<T>, baseUrl: string): Promise<T[]> {
-  const all: T[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: { items: T[]; next: string | null } = await readPage(listing, baseUrl, cursor);
-    all.push(...page.items);
-    if (page.next !== null && page.next === cursor) {
-      throw new ParticipantUnavailable(listing.participant, `the ${listing.participant} service repeats its cursor`);
-    }
-    cursor = page.next;
-  } while (cursor !== null);
-  return all;
-}
+const readAll = <T>(listing: Listing<T>, baseUrl: string): Promise<T[]> =>
+  readAllPages(
+    (cursor) => readPage(listing, baseUrl, cursor ?? null),
+    () => new ParticipantUnavailable(listing.participant, `the ${listing.participant} service repeats its cursor`),
+  );
 
 /** What the participants recorded, read over their HTTP APIs (they own their data), all at once. */
 export async function readParticipantRecords(urls: ParticipantUrls) {
