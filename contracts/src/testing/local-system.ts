@@ -24,7 +24,7 @@ export interface LocalSystemOptions {
   env?: Record<string, string>;
   /** Variables for one service only; they win over `env`. */
   serviceEnv?: Partial<Record<SystemService, Record<string, string>>>;
-  /** How long a service may take to answer `GET /healthz`. */
+  /** How long a service may take to answer `GET /healthz` (45 s by default: a busy two-core machine is slow to start five processes). */
   startTimeoutMs?: number;
   /** How long a SIGTERM may take before SIGKILL. */
   stopTimeoutMs?: number;
@@ -297,7 +297,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
   if (amqpUrl === undefined) throw new Error('startLocalSystem needs amqpUrl or vhost');
   const root = findRepoRoot();
   const services = options.services ?? SYSTEM_SERVICES;
-  const startTimeoutMs = options.startTimeoutMs ?? 20_000;
+  const startTimeoutMs = options.startTimeoutMs ?? 45_000;
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
   const keepLines = options.keepLines ?? 200;
   const exits: ReturnType<LocalSystem['unexpectedExits']> = [];
