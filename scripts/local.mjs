@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `make local`: every Sagaflow service as a local process in the foreground (DESIGN §9).
 // SERVICES=orchestrator,payment picks some; STORE_URL unset takes the first store that answers.
+// PORT is the port of the one service SERVICES names (`SERVICES=payment PORT=8092 make local` adds a
+// second payment worker next to a running system); with several it is the orchestrator's.
 // A service that exits unexpectedly is started again with backoff (lib/supervisor.mjs).
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { SYSTEM_SERVICES, serviceCommandOf } from '../contracts/dist/src/index.js';
+import { PARTICIPANT_NAMES, SYSTEM_SERVICES, defaultPortOf, serviceCommandOf } from '../contracts/dist/src/index.js';
 import { Supervisor } from './lib/supervisor.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -75,13 +77,36 @@ async function chooseStore() {
   process.exit(1);
 }
 
+/**
+ * Each chosen service's port. PORT is the port of the one service SERVICES names, a participant too;
+ * with several it is the orchestrator's, and a participant takes INVENTORY_PORT etc. or its own default.
+ */
+function portsOf(names) {
+  const port = process.env.PORT?.trim() || undefined;
+  if (port !== undefined && names.length > 1 && !names.includes('orchestrator')) {
+    const own = names.map((n) => `${n.toUpperCase()}_PORT`).join(', ');
+    console.error(
+      `PORT is the orchestrator's port when SERVICES names several (${names.join(', ')}): ` +
+        `start one service per make local (SERVICES=${names[0]} PORT=${port}), or set ${own}`,
+    );
+    process.exit(2);
+  }
+  return new Map(
+    names.map((name) => {
+      const own = process.env[`${name.toUpperCase()}_PORT`]?.trim() || undefined;
+      const chosen = names.length === 1 ? (port ?? own) : name === 'orchestrator' ? port : own;
+      return [name, chosen ?? String(defaultPortOf(name))];
+    }),
+  );
+}
+
 const services = chosenServices();
+const ports = portsOf(services);
 const store = await chooseStore();
-const port = process.env.PORT || '8080';
 say(`store: ${store.url.replace(/\/\/[^@/]*@/, '//***@')} (${store.why})`);
-say(`services: ${services.join(', ')}`);
+say(`services: ${services.map((name) => `${name} on port ${ports.get(name)}`).join(', ')}`);
 if (services.includes('orchestrator')) {
-  const base = `http://localhost:${port}`;
+  const base = `http://localhost:${ports.get('orchestrator')}`;
   say(`UI: ${base}/ui/   API: ${base}/orders   API docs: ${base}/docs   metrics: ${base}/metrics`);
 }
 const management = await managementUi();
@@ -97,21 +122,18 @@ function prefix(name, stream, target) {
 }
 
 /**
- * A service's port: PORT for the orchestrator; INVENTORY_PORT etc. override a participant's default,
- * and the orchestrator is told where that participant is then (unless INVENTORY_URL etc. say it).
+ * A service's environment: its port (see `portsOf`); the orchestrator is told where a participant on
+ * another port than its default is (INVENTORY_PORT etc.), unless INVENTORY_URL etc. say it.
  */
 function envOf(name) {
-  const env = { ...process.env, STORE_URL: store.url };
-  const own = process.env[`${name.toUpperCase()}_PORT`];
+  const env = { ...process.env, STORE_URL: store.url, PORT: ports.get(name) };
   if (name === 'orchestrator') {
-    env.PORT = port;
-    for (const participant of ['inventory', 'payment', 'notification']) {
+    for (const participant of PARTICIPANT_NAMES) {
       const participantPort = process.env[`${participant.toUpperCase()}_PORT`];
       const urlName = `${participant.toUpperCase()}_URL`;
       if (participantPort && !process.env[urlName]) env[urlName] = `http://127.0.0.1:${participantPort}`;
     }
-  } else if (own) env.PORT = own;
-  else delete env.PORT; // each participant listens on its own port (DESIGN §6)
+  }
   return env;
 }
 

@@ -8,6 +8,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const QUEUE_TYPES = ['classic', 'quorum'] as const;
 export type QueueType = (typeof QUEUE_TYPES)[number];
 export const DEFAULT_QUEUE_TYPE: QueueType = 'classic';
+/** `RETRY_JITTER`: a retry of delay d waits between d·(1 − j) and d·(1 + j); 0 waits d exactly. */
+export const DEFAULT_RETRY_JITTER = 0.2;
+export const MAX_RETRY_JITTER = 0.9;
 export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 export const DEFAULT_STORE_URL = 'mongodb://127.0.0.1:27017/sagaflow';
 
@@ -149,6 +152,18 @@ export class EnvReader {
   /** `QUEUE_TYPE`, the type the work queues and their dead-letter and retry queues are declared with. */
   queueType(): QueueType {
     return this.oneOf('QUEUE_TYPE', DEFAULT_QUEUE_TYPE, QUEUE_TYPES);
+  }
+
+  /** `RETRY_JITTER`, the fraction a retry's delay is spread by (see `retryBucketsOf`); every service must read the same. */
+  retryJitter(): number {
+    const raw = this.optional('RETRY_JITTER');
+    if (raw === undefined) return DEFAULT_RETRY_JITTER;
+    const value = Number(raw);
+    if (!/^\d*\.?\d+$/.test(raw) || value > MAX_RETRY_JITTER) {
+      this.problems.push(`RETRY_JITTER must be a fraction from 0 to ${MAX_RETRY_JITTER}, 0 for none (got '${raw}')`);
+      return DEFAULT_RETRY_JITTER;
+    }
+    return value;
   }
 
   /** `STORE_URL`, checked by the one store-URL parser. */

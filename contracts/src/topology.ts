@@ -3,7 +3,7 @@ import { Strict } from './schemas/common.js';
 import { COMMAND_TYPES, replyTypeOf } from './messages.js';
 import { describeIssues, validator } from './validation.js';
 import { SagaflowError } from './errors.js';
-import { DEFAULT_QUEUE_TYPE, QUEUE_TYPES, type QueueType } from './config.js';
+import { DEFAULT_QUEUE_TYPE, DEFAULT_RETRY_JITTER, MAX_RETRY_JITTER, QUEUE_TYPES, type QueueType } from './config.js';
 import { explainDeclareFailure } from './declare-failure.js';
 import {
   PARTICIPANTS,
@@ -47,6 +47,23 @@ export const QUORUM_DELIVERY_LIMIT = 10;
 export const dlqOf = (queue: string): string => `${queue}.dlq`;
 export const retryQueueOf = (queue: string, delayMs: number): string => `${queue}.retry.${delayMs}`;
 
+/** TTL queues each retry delay is spread over when it has a jitter. */
+export const RETRY_BUCKETS = 5;
+
+/**
+ * The delays a retry of `delayMs` may wait with jitter `jitter`: `RETRY_BUCKETS` whole milliseconds evenly
+ * over `delayMs·(1 ± jitter)`, ascending and distinct (fewer when rounding makes some equal); `[delayMs]`
+ * without jitter. One TTL queue each: RabbitMQ expires messages only at a queue's head, so a per-message
+ * expiration in one queue would hold short delays behind long ones and bring a burst back together.
+ */
+export function retryBucketsOf(delayMs: number, jitter: number): number[] {
+  if (jitter <= 0) return [delayMs];
+  const spread = Array.from({ length: RETRY_BUCKETS }, (_, k) =>
+    Math.max(1, Math.round(delayMs * (1 + jitter * ((2 * k) / (RETRY_BUCKETS - 1) - 1)))),
+  );
+  return [...new Set(spread)];
+}
+
 const ExchangeSpec = Strict({
   name: Type.String({ minLength: 1 }),
   type: Type.Union([Type.Literal('direct'), Type.Literal('topic'), Type.Literal('fanout')]),
@@ -56,11 +73,14 @@ const WorkQueueSpec = Strict({
   name: Type.String({ minLength: 1 }),
   bindings: Type.Array(Strict({ exchange: Type.String({ minLength: 1 }), routingKey: Type.String() })),
   retryDelaysMs: Type.Array(Type.Integer({ minimum: 1, maximum: 86_400_000 }), { maxItems: 20 }),
+  /** Each retry waits its delay ± this fraction, in `RETRY_BUCKETS` steps (see `retryBucketsOf`); 0 when absent. */
+  retryJitter: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_RETRY_JITTER })),
 });
 
 /**
- * The broker layout as data. Every work queue `Q` gets `Q.dlq` behind the dead-letter exchange and one
- * `Q.retry.<ms>` TTL queue per retry delay that dead-letters back into `Q` through the default exchange.
+ * The broker layout as data. Every work queue `Q` gets `Q.dlq` behind the dead-letter exchange and
+ * `Q.retry.<ms>` TTL queues that dead-letter back into `Q` through the default exchange: one per retry
+ * delay, or with a jitter one per bucket of each delay (`retryBucketsOf`).
  * `queueType` (classic by default) is the type of all of them; see `queueDeclarations`.
  */
 export const TopologySpec = Strict({
@@ -94,25 +114,35 @@ export function validateTopology(topology: unknown): Topology {
   return t;
 }
 
-function participantQueues(retryDelaysMs: number[]) {
+interface RetryPolicy {
+  retryDelaysMs: number[];
+  retryJitter: number;
+}
+
+function participantQueues(retry: RetryPolicy) {
   return PARTICIPANT_NAMES.flatMap((participant) => {
     const spec: ParticipantSpec = PARTICIPANTS[participant];
     const commands = {
       name: commandQueueOf(participant),
       bindings: commandsOf(participant).map((routingKey) => ({ exchange: EXCHANGES.commands, routingKey })),
-      retryDelaysMs,
+      ...retry,
     };
     if (!spec.events) return [commands];
     const bindings = spec.events.routingKeys.map((routingKey) => ({ exchange: EXCHANGES.events, routingKey }));
-    return [commands, { name: spec.events.queue, bindings, retryDelaysMs }];
+    return [commands, { name: spec.events.queue, bindings, ...retry }];
   });
 }
 
-/** Sagaflow's topology (DESIGN §2). Commands route by their type, replies by `<command>.reply`. */
+/**
+ * Sagaflow's topology (DESIGN §2). Commands route by their type, replies by `<command>.reply`. Every
+ * service must build it from the same `RETRY_DELAYS_MS`, `RETRY_JITTER` and `QUEUE_TYPE`.
+ */
 export function sagaflowTopology(
   retryDelaysMs: number[] = DEFAULT_RETRY_DELAYS_MS,
   queueType: QueueType = DEFAULT_QUEUE_TYPE,
+  retryJitter: number = DEFAULT_RETRY_JITTER,
 ): Topology {
+  const retry: RetryPolicy = { retryDelaysMs, retryJitter };
   return validateTopology({
     queueType,
     exchanges: [
@@ -123,11 +153,11 @@ export function sagaflowTopology(
     ],
     deadLetterExchange: EXCHANGES.deadLetter,
     queues: [
-      ...participantQueues(retryDelaysMs),
+      ...participantQueues(retry),
       {
         name: QUEUES.replies,
         bindings: COMMAND_TYPES.map((c) => ({ exchange: EXCHANGES.replies, routingKey: replyTypeOf(c) })),
-        retryDelaysMs,
+        ...retry,
       },
     ],
   });
@@ -144,6 +174,27 @@ export function notADeadLetterQueue(topology: Topology, queue: string): string |
     ? `its dead letters are in '${dlqOf(queue)}'`
     : `dead-letter queues: ${queues.join(', ')}`;
   return `'${queue}' is not a dead-letter queue (${hint})`;
+}
+
+/** Every TTL delay of a work queue's retry queues, ascending, each once (buckets of two delays may meet). */
+export function retryQueueDelaysOf(queue: WorkQueue): number[] {
+  const delays = queue.retryDelaysMs.flatMap((d) => retryBucketsOf(d, queue.retryJitter ?? 0));
+  return [...new Set(delays)].sort((a, b) => a - b);
+}
+
+/**
+ * The retry queue a message of `queue` waits in for the delay `delayMs` (one of its `retryDelaysMs`):
+ * a bucket of that delay picked at random (`random` in [0, 1)), so that a burst failing together comes
+ * back spread over the jitter window.
+ */
+export function pickRetryQueue(
+  queue: WorkQueue,
+  delayMs: number,
+  random: () => number = Math.random,
+): { name: string; delayMs: number } {
+  const buckets = retryBucketsOf(delayMs, queue.retryJitter ?? 0);
+  const chosen = buckets[Math.min(buckets.length - 1, Math.floor(random() * buckets.length))]!;
+  return { name: retryQueueOf(queue.name, chosen), delayMs: chosen };
 }
 
 /** A durable queue as the broker is asked to declare it. */
@@ -188,7 +239,7 @@ export function queueDeclarations(topology: Topology): QueueDeclaration[] {
       },
     },
     { name: dlqOf(q.name), arguments: quorum ? { 'x-queue-type': 'quorum' } : {} },
-    ...q.retryDelaysMs.map((delay) => ({
+    ...retryQueueDelaysOf(q).map((delay) => ({
       name: retryQueueOf(q.name, delay),
       arguments: {
         ...atLeastOnce,

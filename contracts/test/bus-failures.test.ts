@@ -63,7 +63,7 @@ describe('MessageBus failures', () => {
   it('retries through the delay queue when the handler asks to', async () => {
     // A delay long enough to see the message wait in its delay queue, and only there.
     const delayMs = 1_000;
-    const slow = await fixture.bus({ topology: sagaflowTopology([delayMs]) });
+    const slow = await fixture.bus({ topology: sagaflowTopology([delayMs], 'classic', 0) });
     const channel = await fixture.channel();
     const attempts: { attempt: number; at: number }[] = [];
     await slow.consume(QUEUES.payment, async (_message, delivery) => {
@@ -82,6 +82,49 @@ describe('MessageBus failures', () => {
     expect(attempts.map((a) => a.attempt)).to.deep.equal([1, 2]);
     expect(attempts[1]!.at - attempts[0]!.at).to.be.at.least(delayMs);
     expect((await channel.checkQueue(retryQueueOf(QUEUES.payment, delayMs))).messageCount).to.equal(0);
+  });
+
+  /**
+   * A burst of `count` commands whose handler fails each once, at once, retried after `delayMs` with
+   * `jitter`: how long each waited between its failure and its retry, ascending.
+   */
+  async function waitsOfABurst(delayMs: number, jitter: number, count: number): Promise<number[]> {
+    const jittered = await fixture.bus({ topology: sagaflowTopology([delayMs], 'classic', jitter) });
+    const failedAt = new Map<string, number>();
+    const waits: number[] = [];
+    const subscription = await jittered.consume(
+      QUEUES.payment,
+      async (message, delivery) => {
+        if (delivery.attempt === 1) {
+          failedAt.set(message.messageId, performance.now());
+          return retryLater({ type: 'gateway_down', message: 'all at once', retryable: true });
+        }
+        waits.push(performance.now() - failedAt.get(message.messageId)!);
+      },
+      { prefetch: count },
+    );
+    await Promise.all(Array.from({ length: count }, () => jittered.publish(chargeCommand())));
+    await waitUntil(() => waits.length === count, `${count} retries back`, { timeoutMs: 3 * delayMs + 5_000 });
+    await subscription.stop();
+    return waits.sort((a, b) => a - b);
+  }
+
+  /** Groups of retries that came back together: sorted waits more than `gapMs` apart start a new one. */
+  const wavesOf = (waits: number[], gapMs: number): number =>
+    waits.filter((wait, i) => i === 0 || wait - waits[i - 1]! > gapMs).length;
+
+  it('spreads a burst of failures over the jitter window when it comes back, and not without jitter', async () => {
+    const delayMs = 1_000;
+    const window = 2 * 0.2 * delayMs; // 800..1,200 ms
+    // One after the other: both consume the same queue.
+    const jittered = await waitsOfABurst(delayMs, 0.2, 40);
+    const plain = await waitsOfABurst(delayMs, 0, 40);
+    const spread = (waits: number[]) => waits.at(-1)! - waits[0]!;
+    expect(spread(jittered), `waits with jitter: ${jittered.map(Math.round).join(', ')}`).to.be.at.least(0.3 * window);
+    expect(wavesOf(jittered, 40), 'the retries come back in several waves').to.be.at.least(3);
+    expect(jittered[0]).to.be.at.least(0.8 * delayMs - 5);
+    // The same burst without jitter comes back together: the spread above tells them apart.
+    expect(spread(plain), `waits without jitter: ${plain.map(Math.round).join(', ')}`).to.be.below(0.3 * window);
   });
 
   it('retries a message whose store did not answer for as long as it takes, without spending its retries', async () => {

@@ -51,6 +51,19 @@ describe('EnvReader', () => {
     ]);
   });
 
+  it('reads RETRY_JITTER as a fraction, 0.2 by default and 0 for none', () => {
+    expect(new EnvReader({}).retryJitter()).to.equal(0.2);
+    expect(new EnvReader({ RETRY_JITTER: '0' }).retryJitter()).to.equal(0);
+    expect(new EnvReader({ RETRY_JITTER: '0.35' }).retryJitter()).to.equal(0.35);
+    expect(new EnvReader({ RETRY_JITTER: '.5' }).retryJitter()).to.equal(0.5);
+    for (const bad of ['1', '-0.1', 'abc', '0.2.1', '1e-1', '20%']) {
+      expect(
+        problemsOf((r) => r.retryJitter(), { RETRY_JITTER: bad }),
+        bad,
+      ).to.deep.equal([`RETRY_JITTER must be a fraction from 0 to 0.9, 0 for none (got '${bad}')`]);
+    }
+  });
+
   it('refuses numbers that only look whole', () => {
     expect(problemsOf((r) => r.int('N', 0), { N: '1e3' })).to.have.length(1);
     expect(problemsOf((r) => r.int('N', 0), { N: '0x10' })).to.have.length(1);

@@ -7,7 +7,11 @@ import {
   EXCHANGES,
   QUEUES,
   QUORUM_DELIVERY_LIMIT,
+  pickRetryQueue,
   queueDeclarations,
+  RETRY_BUCKETS,
+  retryBucketsOf,
+  retryQueueDelaysOf,
   retryQueueOf,
   sagaflowTopology,
   SagaflowError,
@@ -93,6 +97,58 @@ describe('topology', () => {
       const badDelay = minimal();
       badDelay.queues[0]!.retryDelaysMs = [0];
       rejection(badDelay);
+      for (const retryJitter of [-0.1, 0.95, Number.NaN]) {
+        const badJitter = minimal();
+        badJitter.queues[0]!.retryJitter = retryJitter;
+        rejection(badJitter);
+      }
+    });
+  });
+
+  describe('retry jitter', () => {
+    it('spreads a delay over five whole-millisecond buckets within d·(1 ± j), and none without jitter', () => {
+      expect(RETRY_BUCKETS).to.equal(5);
+      expect(retryBucketsOf(1_000, 0.2)).to.deep.equal([800, 900, 1_000, 1_100, 1_200]);
+      expect(retryBucketsOf(30_000, 0.1)).to.deep.equal([27_000, 28_500, 30_000, 31_500, 33_000]);
+      expect(retryBucketsOf(50, 0.2)).to.deep.equal([40, 45, 50, 55, 60]);
+      expect(retryBucketsOf(1_000, 0)).to.deep.equal([1_000]);
+      // Rounding makes some equal: each delay once, never below 1 ms.
+      expect(retryBucketsOf(3, 0.2)).to.deep.equal([2, 3, 4]);
+      expect(retryBucketsOf(1, 0.9)).to.deep.equal([1, 2]);
+    });
+
+    it('declares one TTL queue per bucket, each once where the buckets of two delays meet', () => {
+      const topology = sagaflowTopology([900, 1_000], 'classic', 0.2);
+      const payment = topology.queues.find((q) => q.name === QUEUES.payment)!;
+      expect(payment.retryJitter).to.equal(0.2);
+      expect(retryQueueDelaysOf(payment)).to.deep.equal([720, 800, 810, 900, 990, 1_000, 1_080, 1_100, 1_200]);
+      const retryQueues = queueDeclarations(topology).filter((q) => q.name.startsWith(`${QUEUES.payment}.retry.`));
+      expect(retryQueues.map((q) => q.name)).to.deep.equal(
+        retryQueueDelaysOf(payment).map((d) => retryQueueOf(QUEUES.payment, d)),
+      );
+      for (const q of retryQueues) expect(q.arguments['x-message-ttl']).to.equal(Number(q.name.split('.').pop()));
+      const plain = sagaflowTopology([900, 1_000], 'classic', 0);
+      expect(queueDeclarations(plain).filter((q) => q.name.startsWith(`${QUEUES.payment}.retry.`))).to.have.length(2);
+    });
+
+    it('picks the bucket of a retry at random, every one about equally often', () => {
+      const payment = sagaflowTopology([1_000], 'classic', 0.2).queues.find((q) => q.name === QUEUES.payment)!;
+      expect(pickRetryQueue(payment, 1_000, () => 0)).to.deep.equal({
+        name: retryQueueOf(QUEUES.payment, 800),
+        delayMs: 800,
+      });
+      expect(pickRetryQueue(payment, 1_000, () => 0.5).delayMs).to.equal(1_000);
+      expect(pickRetryQueue(payment, 1_000, () => 0.999_999).delayMs).to.equal(1_200);
+      const picks = new Map<number, number>();
+      for (let i = 0; i < 5_000; i++) {
+        const { delayMs } = pickRetryQueue(payment, 1_000);
+        picks.set(delayMs, (picks.get(delayMs) ?? 0) + 1);
+      }
+      expect([...picks.keys()].sort((a, b) => a - b)).to.deep.equal([800, 900, 1_000, 1_100, 1_200]);
+      // 1,000 expected each; 800..1,200 is over 7 standard deviations wide.
+      for (const [delay, count] of picks) expect(count, `${delay} ms`).to.be.within(800, 1_200);
+      const plain = sagaflowTopology([1_000], 'classic', 0).queues.find((q) => q.name === QUEUES.payment)!;
+      expect(pickRetryQueue(plain, 1_000, () => 0.9).name).to.equal(retryQueueOf(QUEUES.payment, 1_000));
     });
   });
 

@@ -1,5 +1,6 @@
 import { machineInfo } from '@sagaflow/contracts/testing';
 import type { ChaosScale } from './chaos-scale.js';
+import type { Verdict } from './invariants.js';
 import type { FaultResult } from './run-fault.js';
 
 /** One row of the table per fault: its figures and a mark per invariant. */
@@ -24,15 +25,18 @@ export function tableRows(results: FaultResult[]): Record<string, string | numbe
 
 /** What broke, readable: each broken invariant of each fault with its first violations. */
 export function failureReport(results: FaultResult[], shown = 10): string {
+  return results.flatMap((result) => brokenVerdictLines(result.fault, result.verdicts, shown)).join('\n');
+}
+
+/** Each broken verdict under `label`, with its first `shown` violations. */
+export function brokenVerdictLines(label: string, verdicts: Verdict[], shown = 10): string[] {
   const lines: string[] = [];
-  for (const result of results) {
-    for (const v of result.verdicts.filter((x) => !x.ok)) {
-      lines.push(`${result.fault}: ${v.invariant} — ${v.violations.length} violation(s)`);
-      for (const violation of v.violations.slice(0, shown)) lines.push(`    ${violation}`);
-      if (v.violations.length > shown) lines.push(`    … and ${v.violations.length - shown} more`);
-    }
+  for (const v of verdicts.filter((x) => !x.ok)) {
+    lines.push(`${label}: ${v.invariant} — ${v.violations.length} violation(s)`);
+    for (const violation of v.violations.slice(0, shown)) lines.push(`    ${violation}`);
+    if (v.violations.length > shown) lines.push(`    … and ${v.violations.length - shown} more`);
   }
-  return lines.join('\n');
+  return lines;
 }
 
 /** Figures of each fault that a table row cannot hold: reasons, duplicates by service, the fault's own notes. */

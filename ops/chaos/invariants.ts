@@ -29,20 +29,25 @@ interface OrderRecord {
 /** Dead letters by message id, with where and why. */
 export type DeadLetterSnapshot = Map<string, string>;
 
-export interface InvariantInputs {
+/** What the invariants over the orders need: where to read the system, what the client asked and saw. */
+export interface OrderInvariantInputs {
   urls: { orchestrator: string; inventory: string; payment: string; notification: string };
   catalogue: Catalogue;
   placed: PlacedOrder[];
   settling: Settling;
   drainTimeoutMs: number;
+  /** Orders made up in messages of their own (by a fault): what reconciliation says of them is expected. */
+  ownOrderIds?: Set<string>;
+}
+
+/** A fault run's inputs: the orders' and what the fault run watched besides. */
+export interface InvariantInputs extends OrderInvariantInputs {
   /** Dead letters when the fault had ended, and now. */
   deadLettersAtHeal: DeadLetterSnapshot;
   deadLettersNow: DeadLetterSnapshot;
   unexpectedExits: string[];
   peakRssMb: number;
   rssLimitMb: number;
-  /** Orders the fault made up in messages of its own: what reconciliation says of them is expected. */
-  ownOrderIds: Set<string>;
   /** The fault's own checks. */
   faultVerdicts: Verdict[];
 }
@@ -77,7 +82,7 @@ async function inParallel<T, R>(items: T[], width: number, work: (item: T) => Pr
 }
 
 /** Every order in the store (the client's and any it lost track of), with its ledger and notifications. */
-async function recordsOf(inputs: InvariantInputs): Promise<OrderRecord[]> {
+async function recordsOf(inputs: OrderInvariantInputs): Promise<OrderRecord[]> {
   const { urls, placed } = inputs;
   const byId = new Map(placed.filter((p) => p.orderId !== undefined).map((p) => [p.orderId!, p]));
   const listed = await listAll(`${urls.orchestrator}/orders`);
@@ -104,7 +109,7 @@ const verdict = (invariant: string, violations: string[]): Verdict => ({
   violations,
 });
 
-function terminal(inputs: InvariantInputs, records: OrderRecord[]): Verdict {
+function terminal(inputs: OrderInvariantInputs, records: OrderRecord[]): Verdict {
   const violations = inputs.settling.unsettled.map(
     (p) => `order ${p.orderId} (${p.intent}) not finished ${inputs.drainTimeoutMs} ms after the fault ended`,
   );
@@ -130,7 +135,7 @@ function outcomes(records: OrderRecord[]): Verdict {
 }
 
 function stock(
-  inputs: InvariantInputs,
+  inputs: OrderInvariantInputs,
   records: OrderRecord[],
   products: Map<string, { available: number; reserved: number }>,
 ): Verdict {
@@ -215,7 +220,7 @@ async function msAtRest(orchestratorUrl: string): Promise<number> {
  * that it judges every order: the anomalies it reports are the violations, but for those about orders
  * the fault made up itself.
  */
-async function reconciliation(orchestratorUrl: string, ownOrderIds: Set<string>): Promise<Verdict> {
+async function reconciliation(orchestratorUrl: string, ownOrderIds = new Set<string>()): Promise<Verdict> {
   const invariant = 'reconciliation finds no anomaly';
   const rest = AT_REST_MS + 100 - (await msAtRest(orchestratorUrl));
   if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
@@ -230,30 +235,44 @@ async function reconciliation(orchestratorUrl: string, ownOrderIds: Set<string>)
 }
 
 /**
- * Checks every invariant through the public HTTP APIs. Effects may trail a saga's end by a moment
- * (the inventory hears an order's completion after its saga finished), so the checks of records
- * are read again, for up to `settleMs`, until they hold or time is up; the last verdicts count.
+ * Checks every invariant of a fault run through the public HTTP APIs: those of the orders
+ * (`checkOrderInvariants`), and that no dead letter was lost, the fault's own checks, no crash and
+ * the orchestrator's memory.
  */
-export async function checkInvariants(inputs: InvariantInputs, settleMs = 15_000): Promise<Verdict[]> {
+export function checkInvariants(inputs: InvariantInputs, settleMs = 15_000): Promise<Verdict[]> {
+  return checkOrderInvariants(inputs, settleMs, () => [
+    deadLetters(inputs),
+    ...inputs.faultVerdicts,
+    verdict('no service crashed', inputs.unexpectedExits),
+    verdict(
+      'orchestrator memory bounded',
+      inputs.peakRssMb > inputs.rssLimitMb ? [`peak RSS ${inputs.peakRssMb} MB above ${inputs.rssLimitMb} MB`] : [],
+    ),
+  ]);
+}
+
+/**
+ * Checks the invariants of the orders (every accepted order terminal, outcomes as asked, stock
+ * conserved, charged at most once, one notification per outcome, no reconciliation anomaly) and
+ * `others`, through the public HTTP APIs. Effects may trail a saga's end by a moment (the inventory
+ * hears an order's completion after its saga finished), so the checks are read again, for up to
+ * `settleMs`, until they hold or time is up; the last verdicts count.
+ */
+export async function checkOrderInvariants(
+  inputs: OrderInvariantInputs,
+  settleMs = 15_000,
+  others: () => Verdict[] = () => [],
+): Promise<Verdict[]> {
   const deadline = performance.now() + settleMs;
   for (;;) {
-    const verdicts = [
-      ...(await recordVerdicts(inputs)),
-      deadLetters(inputs),
-      ...inputs.faultVerdicts,
-      verdict('no service crashed', inputs.unexpectedExits),
-      verdict(
-        'orchestrator memory bounded',
-        inputs.peakRssMb > inputs.rssLimitMb ? [`peak RSS ${inputs.peakRssMb} MB above ${inputs.rssLimitMb} MB`] : [],
-      ),
-    ];
+    const verdicts = [...(await recordVerdicts(inputs)), ...others()];
     if (verdicts.every((v) => v.ok) || performance.now() > deadline) return verdicts;
     await new Promise((resolve) => setTimeout(resolve, 2_000));
   }
 }
 
 /** The invariants read from the orders, ledgers, notifications and stock; one failed verdict when they cannot be read. */
-async function recordVerdicts(inputs: InvariantInputs): Promise<Verdict[]> {
+async function recordVerdicts(inputs: OrderInvariantInputs): Promise<Verdict[]> {
   try {
     const records = await recordsOf(inputs);
     const products = new Map(

@@ -21,6 +21,8 @@ export interface OrchestratorConfig {
   stepMaxAttempts: number;
   /** Delays of the broker-side retries of a failing reply handler. */
   retryDelaysMs: number[];
+  /** `RETRY_JITTER`: each retry delay spread by ± this fraction; the default when unset. */
+  retryJitter?: number;
   /** `QUEUE_TYPE`: how the topology's queues are declared; classic when unset. */
   queueType?: QueueType;
   /** Orders a client may place per minute; 0 is no limit. */
@@ -68,6 +70,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): OrchestratorCo
     stepTimeoutMs: read.int('STEP_TIMEOUT_MS', 10_000, { min: 50 }),
     stepMaxAttempts: read.int('STEP_MAX_ATTEMPTS', 3, { min: 1, max: 100 }),
     retryDelaysMs: read.intList('RETRY_DELAYS_MS', DEFAULT_RETRY_DELAYS_MS),
+    retryJitter: read.retryJitter(),
     queueType: read.queueType(),
     rateLimitPerMinute: read.int('RATE_LIMIT_PER_MINUTE', 0),
     prefetch: read.int('REPLY_PREFETCH', 256, { min: 1, max: 10_000 }),

@@ -52,7 +52,7 @@ export async function start(
     await store.init();
     const bus = await MessageBus.connect({
       url: config.amqpUrl,
-      topology: sagaflowTopology(config.retryDelaysMs, config.queueType),
+      topology: sagaflowTopology(config.retryDelaysMs, config.queueType, config.retryJitter),
       logger: log,
       name: 'orchestrator',
     });

@@ -37,4 +37,10 @@ describe('orchestrator configuration: security and tracing variables', () => {
     expect(readConfig({ SAGA_RETENTION_HOURS: '24' }).sagaRetentionHours).to.equal(24);
     expect(() => readConfig({ SAGA_RETENTION_HOURS: '-1' })).to.throw(/SAGA_RETENTION_HOURS must be a whole number/);
   });
+
+  it('reads RETRY_JITTER as the participants do (0.2 by default, 0 for none) and refuses a bad one', () => {
+    expect(readConfig({}).retryJitter).to.equal(0.2);
+    expect(readConfig({ RETRY_JITTER: '0' }).retryJitter).to.equal(0);
+    expect(() => readConfig({ RETRY_JITTER: '1.5' })).to.throw(/RETRY_JITTER must be a fraction from 0 to 0.9/);
+  });
 });

@@ -41,6 +41,7 @@ export function configFromEnv(service: string, env: NodeJS.ProcessEnv = process.
     storeUrl,
     port: read.int('PORT', defaultPortOf(name), { max: 65_535 }),
     retryDelaysMs: read.intList('RETRY_DELAYS_MS', DEFAULT_RETRY_DELAYS_MS),
+    retryJitter: read.retryJitter(),
     prefetch: read.int('COMMAND_PREFETCH', DEFAULT_PREFETCH, { min: 1, max: 10_000 }),
     queueType: read.queueType(),
     apiToken: read.optional('API_TOKEN'),

@@ -10,7 +10,7 @@ import { assertValidMessage, decodeMessage, routeOf } from './envelope.js';
 import { ChannelAcks } from './channel-acks.js';
 import { ack, type HandlerResult, type MessageHandler } from './handler-result.js';
 import { HEADERS, type DeadLetterReason } from '../headers.js';
-import { declareTopology, retryQueueOf, validateTopology, type Topology, type WorkQueue } from '../topology.js';
+import { declareTopology, pickRetryQueue, validateTopology, type Topology, type WorkQueue } from '../topology.js';
 
 export interface MessageBusOptions {
   url: string;
@@ -512,21 +512,18 @@ class QueueConsumer {
     return { messageId, correlationId, type, contentType, timestamp, headers };
   }
 
+  /** Parks the message in a retry queue of `delayMs`, a bucket picked at random when the queue has a jitter. */
   private async sendToRetry(raw: ConsumeMessage, attempt: number, delayMs: number, error: ErrorInfo): Promise<void> {
+    const retryQueue = pickRetryQueue(this.spec, delayMs);
     this.log.info('message retried later', {
       queue: this.spec.name,
       messageId: raw.properties.messageId,
       attempt,
-      delayMs,
+      delayMs: retryQueue.delayMs,
       error: error.message,
     });
     const headers = this.failureHeaders(raw, attempt, error);
-    await this.bus.publishRaw(
-      '',
-      retryQueueOf(this.spec.name, delayMs),
-      raw.content,
-      this.copyProperties(raw, headers),
-    );
+    await this.bus.publishRaw('', retryQueue.name, raw.content, this.copyProperties(raw, headers));
   }
 
   private async sendToDeadLetter(

@@ -1,6 +1,7 @@
 import amqplib, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { expect } from 'chai';
 import {
+  DEFAULT_RETRY_JITTER,
   dlqOf,
   HEADERS,
   QUEUES,
@@ -19,7 +20,7 @@ export const errorOf = (message: GetMessage) =>
 
 /**
  * A charge whose handler always throws a retryable error, through `bus`: checks it ran once per
- * delay of the topology (50 ms, 100 ms) and reached the DLQ with its last error; returns what was sent
+ * delay of the topology (50 ms, 100 ms, less their default jitter) and reached the DLQ with its last error; returns what was sent
  * and the dead letter, for the caller's own checks.
  */
 export async function retriedThenDeadLettered(
@@ -36,8 +37,8 @@ export async function retriedThenDeadLettered(
   const [dead] = await fixture.take(dlqOf(QUEUES.payment), 1);
 
   expect(seen.map((s) => s.attempt)).to.deep.equal([1, 2, 3]);
-  expect(seen[1]!.at - seen[0]!.at).to.be.at.least(50);
-  expect(seen[2]!.at - seen[1]!.at).to.be.at.least(100);
+  expect(seen[1]!.at - seen[0]!.at).to.be.at.least(50 * (1 - DEFAULT_RETRY_JITTER));
+  expect(seen[2]!.at - seen[1]!.at).to.be.at.least(100 * (1 - DEFAULT_RETRY_JITTER));
   expect(header(dead!, HEADERS.reason)).to.equal('retries_exhausted');
   expect(header(dead!, HEADERS.attempts)).to.equal(3);
   expect(errorOf(dead!)).to.deep.equal({ type: 'gateway_down', message: 'boom 3', retryable: true });

@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import amqplib from 'amqplib';
 import { expect } from 'chai';
+import { QUEUES } from '@sagaflow/contracts';
 import {
   createTestSchema,
   createTestVhost,
@@ -93,69 +95,140 @@ describe('the local runner (scripts/local.mjs, scripts/lib/supervisor.mjs)', () 
   describe('make local', () => {
     let vhost: TestVhost;
     let schema: TestSchema;
-    let runner: ChildProcess | undefined;
-    let output = '';
+    const runners: Runner[] = [];
 
     before(async () => {
       [vhost, schema] = await Promise.all([createTestVhost('local-runner'), createTestSchema('local_runner')]);
     });
 
+    afterEach(async function () {
+      this.timeout(30_000);
+      await Promise.all(runners.splice(0).map((runner) => runner.shutdown()));
+    });
+
     after(async () => {
-      if (runner && runner.exitCode === null && runner.signalCode === null) runner.kill('SIGKILL');
       await Promise.allSettled([vhost?.delete(), schema?.drop()]);
     });
+
+    /** `node scripts/local.mjs` with these variables (and the test's broker and store). */
+    function startRunner(env: Record<string, string>): Runner {
+      const runner = new Runner({ AMQP_URL: vhost.url, STORE_URL: schema.url, LOG_LEVEL: 'warn', ...env });
+      runners.push(runner);
+      return runner;
+    }
 
     it('starts a service killed with SIGKILL again, and stops everything on SIGTERM', async function () {
       this.timeout(60_000);
       const port = await freePort();
-      runner = spawn(process.execPath, [join(root, 'scripts', 'local.mjs')], {
-        cwd: root,
-        env: {
-          PATH: process.env.PATH,
-          SERVICES: 'payment',
-          PAYMENT_PORT: String(port),
-          AMQP_URL: vhost.url,
-          STORE_URL: schema.url,
-          LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      runner.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      runner.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-        runner!.once('exit', (code, signal) => resolve({ code, signal })),
-      );
+      const runner = startRunner({ SERVICES: 'payment', PAYMENT_PORT: String(port) });
 
-      const pidsStarted = () => [...output.matchAll(/payment started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
-      const healthy = async () => {
-        const response = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1_000) });
-        if (!response.ok) throw new Error(`/healthz answered ${response.status}`);
-      };
-      const wait = <T>(check: () => T | Promise<T>) =>
-        eventually(check, { timeoutMs: 20_000, intervalMs: 100 }).catch((error: Error) => {
-          throw new Error(`${error.message}\nrunner output:\n${output}`);
-        });
-
-      await wait(healthy);
-      const [first] = pidsStarted();
+      await runner.wait(() => healthy(port));
+      const [first] = runner.pidsStarted('payment');
       expect(first).to.be.a('number');
 
-      process.kill(first, 'SIGKILL');
-      await wait(() => {
-        if (!output.includes('payment exited unexpectedly (signal SIGKILL)')) throw new Error('exit not reported');
+      process.kill(first!, 'SIGKILL');
+      await runner.wait(() => {
+        if (!runner.output.includes('payment exited unexpectedly (signal SIGKILL)'))
+          throw new Error('exit not reported');
       });
-      const second = await wait(() => {
-        const pids = pidsStarted();
+      const second = await runner.wait(() => {
+        const pids = runner.pidsStarted('payment');
         if (pids.length < 2) throw new Error('not started again');
-        return pids[1];
+        return pids[1]!;
       });
       expect(second).to.not.equal(first);
-      await wait(healthy);
+      await runner.wait(() => healthy(port));
 
-      runner.kill('SIGTERM');
-      const exit = await exited;
-      expect(exit).to.deep.equal({ code: 0, signal: null });
+      expect(await runner.stop()).to.deep.equal({ code: 0, signal: null });
       expect(alive(second), 'the service stopped with the runner').to.equal(false);
+    });
+
+    it('SERVICES=payment PORT=… adds a second payment worker on that port, consuming the same queue', async function () {
+      this.timeout(60_000);
+      const [firstPort, secondPort] = [await freePort(), await freePort()];
+      const first = startRunner({ SERVICES: 'payment', PAYMENT_PORT: String(firstPort) });
+      await first.wait(() => healthy(firstPort));
+      const second = startRunner({ SERVICES: 'payment', PORT: String(secondPort) });
+      await second.wait(() => healthy(secondPort));
+      expect(second.output).to.contain(`services: payment on port ${secondPort}`);
+      await healthy(firstPort);
+
+      const connection = await amqplib.connect(vhost.url);
+      try {
+        const channel = await connection.createChannel();
+        // Healthy comes before consuming (the HTTP server listens first): wait for both consumers.
+        await second.wait(async () => {
+          const { consumerCount } = await channel.checkQueue(QUEUES.payment);
+          expect(consumerCount, 'workers consuming payment.commands').to.equal(2);
+        });
+      } finally {
+        await connection.close();
+      }
+
+      const exits = await Promise.all([second.stop(), first.stop()]);
+      expect(exits).to.deep.equal([
+        { code: 0, signal: null },
+        { code: 0, signal: null },
+      ]);
+    });
+
+    it('refuses PORT with several services and no orchestrator among them, saying what to do', async () => {
+      const runner = startRunner({ SERVICES: 'payment,inventory', PORT: '8092' });
+      expect(await runner.exited).to.deep.equal({ code: 2, signal: null });
+      expect(runner.output).to.contain("PORT is the orchestrator's port when SERVICES names several");
+      expect(runner.output).to.contain('SERVICES=payment PORT=8092');
     });
   });
 });
+
+/** `GET /healthz` on a local port answers 200. */
+async function healthy(port: number): Promise<void> {
+  const response = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1_000) });
+  if (!response.ok) throw new Error(`/healthz on ${port} answered ${response.status}`);
+}
+
+/** One `make local` (scripts/local.mjs) as a child process, its output collected. */
+class Runner {
+  output = '';
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  private readonly child: ChildProcess;
+
+  constructor(env: Record<string, string>) {
+    this.child = spawn(process.execPath, [join(root, 'scripts', 'local.mjs')], {
+      cwd: root,
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  /** The pids the supervisor reported starting `service` with, in order. */
+  pidsStarted(service: string): number[] {
+    return [...this.output.matchAll(new RegExp(`${service} started \\(pid (\\d+)\\)`, 'g'))].map((m) => Number(m[1]));
+  }
+
+  /** Waits up to 20 s for `check` to pass; the runner's output is in the error otherwise. */
+  wait<T>(check: () => T | Promise<T>): Promise<T> {
+    return eventually(check, { timeoutMs: 20_000, intervalMs: 100 }).catch((error: Error) => {
+      throw new Error(`${error.message}\nrunner output:\n${this.output}`);
+    });
+  }
+
+  /** SIGTERM, then how it exited. */
+  stop(): Promise<{ code: number | null; signal: string | null }> {
+    this.child.kill('SIGTERM');
+    return this.exited;
+  }
+
+  /** Stops it if it still runs (a failed test): SIGTERM, so that it stops its services, then SIGKILL after 15 s. */
+  async shutdown(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 15_000)));
+    if ((await Promise.race([this.exited, late])) === 'late') this.child.kill('SIGKILL');
+    clearTimeout(timer);
+  }
+}

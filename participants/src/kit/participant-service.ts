@@ -16,6 +16,8 @@ export interface ParticipantConfig {
   port: number;
   host?: string;
   retryDelaysMs: number[];
+  /** `RETRY_JITTER`: each retry delay spread by ± this fraction; the default when unset. */
+  retryJitter?: number;
   /** `QUEUE_TYPE`: how the topology's queues are declared; classic when unset. */
   queueType?: QueueType;
   /** Commands (and events) delivered at once; also the most commands committed in one transaction. */
@@ -88,7 +90,7 @@ export async function startParticipantService(options: ParticipantServiceOptions
   try {
     bus = await MessageBus.connect({
       url: config.amqpUrl,
-      topology: sagaflowTopology(config.retryDelaysMs, config.queueType),
+      topology: sagaflowTopology(config.retryDelaysMs, config.queueType, config.retryJitter),
       logger,
       name: service,
     });
