@@ -123,6 +123,8 @@ export class MessageBus {
   private stopping: Promise<void> | undefined;
   /** Rejects with the first declaration the broker refused for good (a queue of the other type). */
   private readonly refused: Promise<never>;
+  /** The topology's declaration on each broker connection, by the connection. */
+  private readonly declaredOn = new WeakMap<object, Promise<void>>();
   private connecting = true;
   private refuse!: (error: ConfigError) => void;
 
@@ -193,13 +195,32 @@ export class MessageBus {
     return error instanceof ConfigError || (error as { code?: unknown } | undefined)?.code === 406;
   }
 
+  /**
+   * Declares the topology once per connection: the first channel set up on it declares, the others wait
+   * for that (a topology of many queues would otherwise be declared again by every consumer channel).
+   * A failed declaration is forgotten; a channel that waited for it declares on its own instead (the
+   * other channel may just have been closed), and a refusal fails them all.
+   */
   private async declare(channel: Channel): Promise<void> {
-    try {
-      await declareTopology(channel, this.topology);
-    } catch (error) {
+    const connection = (channel as Channel & { connection?: object }).connection ?? channel;
+    const pending = this.declaredOn.get(connection);
+    if (pending) {
+      const ok = await pending.then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof ConfigError) throw error;
+          return false;
+        },
+      );
+      if (ok) return;
+    }
+    const declared = declareTopology(channel, this.topology).catch((error: unknown) => {
+      if (this.declaredOn.get(connection) === declared) this.declaredOn.delete(connection);
       if (error instanceof ConfigError) this.refuse(error);
       throw error;
-    }
+    });
+    this.declaredOn.set(connection, declared);
+    await declared;
   }
 
   get connected(): boolean {
