@@ -36,7 +36,8 @@ export function explainDeclareFailure(error: unknown, queue: string, wanted: Que
 }
 
 /** The broker's words for a 406 on a queue, with the vhost (a stream's check needs it for the fix). */
-const INEQUIVALENT_IN_VHOST = /inequivalent arg '([^']+)' for queue '[^']*' in vhost '([^']*)': received (.+) but current is (.+?)"?$/;
+const INEQUIVALENT_IN_VHOST =
+  /inequivalent arg '([^']+)' for queue '[^']*' in vhost '([^']*)': received (.+) but current is (.+?)"?$/;
 
 /**
  * Turns the broker's refusal to declare the event log `stream` again into a `ConfigError`: it holds the

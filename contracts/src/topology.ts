@@ -5,7 +5,13 @@ import { describeIssues, validator } from './validation.js';
 import { SagaflowError } from './errors.js';
 import { DEFAULT_QUEUE_TYPE, QUEUE_TYPES, type QueueType } from './config.js';
 import { explainDeclareFailure, explainFeatureFlagOff, explainStreamDeclareFailure } from './declare-failure.js';
-import { EVENT_LOG_AGE, EVENT_LOG_MIN_BYTES, EVENT_LOG_STREAM, eventLogArguments, type EventLogRetention } from './event-log.js';
+import {
+  EVENT_LOG_AGE,
+  EVENT_LOG_MIN_BYTES,
+  EVENT_LOG_STREAM,
+  eventLogArguments,
+  type EventLogRetention,
+} from './event-log.js';
 import {
   PARTICIPANTS,
   PARTICIPANT_NAMES,
@@ -214,32 +220,34 @@ export function queueDeclarations(topology: Topology): QueueDeclaration[] {
   const atLeastOnce = quorum
     ? { 'x-queue-type': 'quorum', 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' }
     : {};
-  return topology.queues.flatMap((q) => [
-    {
-      name: q.name,
-      arguments: {
-        ...atLeastOnce,
-        ...(quorum && { 'x-delivery-limit': QUORUM_DELIVERY_LIMIT }),
-        'x-dead-letter-exchange': topology.deadLetterExchange,
-        'x-dead-letter-routing-key': q.name,
+  return topology.queues
+    .flatMap((q) => [
+      {
+        name: q.name,
+        arguments: {
+          ...atLeastOnce,
+          ...(quorum && { 'x-delivery-limit': QUORUM_DELIVERY_LIMIT }),
+          'x-dead-letter-exchange': topology.deadLetterExchange,
+          'x-dead-letter-routing-key': q.name,
+        },
       },
-    },
-    { name: dlqOf(q.name), arguments: quorum ? { 'x-queue-type': 'quorum' } : {} },
-    ...q.retryDelaysMs.map((delay) => ({
-      name: retryQueueOf(q.name, delay),
-      arguments: {
-        ...atLeastOnce,
-        'x-message-ttl': delay,
-        'x-dead-letter-exchange': '',
-        'x-dead-letter-routing-key': q.name,
-      },
-    })),
-  ]).concat(
-    (topology.streams ?? []).map((s) => ({
-      name: s.name,
-      arguments: eventLogArguments({ maxBytes: s.maxBytes, maxAge: s.maxAge }),
-    })),
-  );
+      { name: dlqOf(q.name), arguments: quorum ? { 'x-queue-type': 'quorum' } : {} },
+      ...q.retryDelaysMs.map((delay) => ({
+        name: retryQueueOf(q.name, delay),
+        arguments: {
+          ...atLeastOnce,
+          'x-message-ttl': delay,
+          'x-dead-letter-exchange': '',
+          'x-dead-letter-routing-key': q.name,
+        },
+      })),
+    ])
+    .concat(
+      (topology.streams ?? []).map((s) => ({
+        name: s.name,
+        arguments: eventLogArguments({ maxBytes: s.maxBytes, maxAge: s.maxAge }),
+      })),
+    );
 }
 
 /**
@@ -250,7 +258,10 @@ export function bindingDeclarations(topology: Topology): BindingDeclaration[] {
   const bindingsOf = (q: { name: string; bindings: { exchange: string; routingKey: string }[] }) =>
     q.bindings.map((b) => ({ exchange: b.exchange, queue: q.name, routingKey: b.routingKey }));
   return topology.queues
-    .flatMap((q) => [{ exchange: topology.deadLetterExchange, queue: dlqOf(q.name), routingKey: q.name }, ...bindingsOf(q)])
+    .flatMap((q) => [
+      { exchange: topology.deadLetterExchange, queue: dlqOf(q.name), routingKey: q.name },
+      ...bindingsOf(q),
+    ])
     .concat((topology.streams ?? []).flatMap(bindingsOf));
 }
 

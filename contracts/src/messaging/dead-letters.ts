@@ -274,7 +274,6 @@ function replayProperties(message: GetMessage, replayedAt: Date): Options.Publis
   return copy;
 }
 
-
 /** A republish the broker has not confirmed by then counts as failed (the message stays in its DLQ). */
 const CONFIRM_TIMEOUT_MS = 30_000;
 

@@ -11,7 +11,8 @@ import { decodeMessage } from './envelope.js';
  * event at an offset (or the first kept after it, once retention dropped it), or the first event
  * that occurred at or after a time.
  */
-export type EventLogStart = { from: 'start' } | { from: 'next' } | { from: 'offset'; offset: number } | { from: 'time'; at: Date };
+export type EventLogStart =
+  { from: 'start' } | { from: 'next' } | { from: 'offset'; offset: number } | { from: 'time'; at: Date };
 
 /** One event of the log with its place in it. */
 export interface EventLogEntry {
@@ -110,7 +111,9 @@ export class EventLogReader {
     const stream = options.stream ?? EVENT_LOG_STREAM;
     let connection: ChannelModel;
     try {
-      connection = await amqp.connect(withHeartbeat(url), { clientProperties: { connection_name: 'sagaflow-event-log' } });
+      connection = await amqp.connect(withHeartbeat(url), {
+        clientProperties: { connection_name: 'sagaflow-event-log' },
+      });
     } catch (error) {
       throw new SagaflowError('broker_unavailable', `cannot connect to the broker: ${(error as Error).message}`, {
         cause: error,

@@ -109,7 +109,10 @@ export function addEventsCommands(program: Command, ctx: OpsContext): void {
     .command('tail')
     .description('print events of the log as they come, oldest first, until Ctrl-C (or --limit)')
     .addOption(
-      new Option('--from <start|next|TIME|OFFSET>', 'where to begin: the oldest event kept, the next one stored, a time or an offset')
+      new Option(
+        '--from <start|next|TIME|OFFSET>',
+        'where to begin: the oldest event kept, the next one stored, a time or an offset',
+      )
         .argParser(parseStart)
         .default({ from: 'next' }, 'next'),
     )

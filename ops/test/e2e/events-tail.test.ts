@@ -67,10 +67,10 @@ describe('sagaflow-ops events tail (the event log stream)', function () {
       'x-max-age': '3h',
       'x-stream-max-segment-size-bytes': eventLogSegmentBytes(20_000_000),
     });
-    const bindings = (await managementApi(
-      'GET',
-      `/exchanges/${vhost}/${EXCHANGES.events}/bindings/source`,
-    )) as { destination: string; routing_key: string }[];
+    const bindings = (await managementApi('GET', `/exchanges/${vhost}/${EXCHANGES.events}/bindings/source`)) as {
+      destination: string;
+      routing_key: string;
+    }[];
     expect(bindings.filter((b) => b.destination === EVENT_LOG_STREAM).map((b) => b.routing_key)).to.deep.equal(['#']);
   });
 
@@ -114,7 +114,9 @@ describe('sagaflow-ops events tail (the event log stream)', function () {
     );
 
     const one = first[1]!;
-    const ofOne = jsonLines(await tail(ctx.system, ['--from', 'start', '--saga', one.sagaId, '--json', '--limit', '3']));
+    const ofOne = jsonLines(
+      await tail(ctx.system, ['--from', 'start', '--saga', one.sagaId, '--json', '--limit', '3']),
+    );
     expect(ofOne.map((e) => [e.payload.sagaId, e.payload.version])).to.deep.equal([
       [one.sagaId, 1],
       [one.sagaId, 2],
