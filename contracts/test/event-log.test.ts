@@ -9,11 +9,12 @@ import {
   queueDeclarations,
   readEventLogRetention,
   sagaflowTopology,
+  type SagaflowError,
   type EventLogRetention,
 } from '../src/index.js';
 import { explainFeatureFlagOff } from '../src/declare-failure.js';
 import { createMessage, EventLogReader, type EventLogEntry, type EventLogStart } from '../src/messaging/index.js';
-import { eventually } from '../src/testing/index.js';
+import { closeVhostConnections, eventually } from '../src/testing/index.js';
 import { BusFixture } from './support/bus-fixture.js';
 
 const RETENTION: EventLogRetention = { maxBytes: 5_000_000, maxAge: '2h' };
@@ -170,6 +171,30 @@ describe('event log (the stream sagaflow.events.log)', () => {
 
       const fromTime = await read({ from: 'time', at: now }, 3);
       expect(fromTime.map((e) => e.offset)).to.deep.equal([3, 4, 5]);
+    });
+
+    it('ends the read when the connection is lost, naming the last offset handed over', async () => {
+      const bus = await fixture.bus({ topology: sagaflowTopology([50], 'classic', { eventLog: RETENTION }) });
+      await Promise.all([1, 2].map((v) => bus.publish(sagaEvent(v))));
+      const entries: EventLogEntry[] = [];
+      const reader = await EventLogReader.open(fixture.vhost.url, {
+        start: { from: 'start' },
+        onEntry: (entry) => entries.push(entry),
+        onInvalid: () => expect.fail('an invalid entry'),
+      });
+      try {
+        await eventually(() => expect(entries).to.have.length(2));
+        await closeVhostConnections(fixture.vhost.name, { atLeast: 2 });
+        const ended = await reader.ended.then(
+          () => expect.fail('the read ended as if stopped'),
+          (error: SagaflowError) => error,
+        );
+        expect(ended).to.have.property('type', 'event_log_lost');
+        expect(ended.message).to.contain('ended after offset 1: the connection to the broker closed');
+        expect(reader.offset).to.equal(1);
+      } finally {
+        await reader.stop();
+      }
     });
 
     it('reports an entry that is no valid event instead of dropping it', async () => {

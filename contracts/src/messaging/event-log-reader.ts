@@ -92,13 +92,18 @@ export class EventLogReader {
     this.ended = new Promise<void>((resolve, reject) => (this.end = { resolve, reject }));
     this.ended.catch(() => undefined);
     connection.on('error', () => undefined);
-    connection.on('close', (error?: Error) => {
-      if (this.stopping) return this.end.resolve();
-      const after = this.lastOffset === null ? 'before any event' : `after offset ${this.lastOffset}`;
-      this.end.reject(
-        new SagaflowError('event_log_lost', `the broker ended the read of '${stream}' ${after}`, { cause: error }),
-      );
-    });
+    connection.on('close', (error?: Error) => this.endedByBroker('the connection to the broker closed', error));
+    // A lost connection closes its channels first: a moment later, the connection's reason has won.
+    channel.on('close', () => queueMicrotask(() => this.endedByBroker('the broker closed the channel')));
+  }
+
+  /** Ends the read with the offset to go on from, unless `stop()` is ending it. */
+  private endedByBroker(reason: string, cause?: unknown): void {
+    if (this.stopping) return;
+    const after = this.lastOffset === null ? 'before any event' : `after offset ${this.lastOffset}`;
+    this.end.reject(
+      new SagaflowError('event_log_lost', `the read of '${this.stream}' ended ${after}: ${reason}`, { cause }),
+    );
   }
 
   /** The offset of the last entry handed over (valid or not), null before the first. */
@@ -136,7 +141,7 @@ export class EventLogReader {
     const { consumerTag } = await this.channel.consume(
       this.stream,
       (raw: ConsumeMessage | null) => {
-        if (!raw) return; // cancelled by the broker: the stream was deleted; the channel closes next
+        if (!raw) return this.endedByBroker('the broker cancelled it (was the stream deleted?)');
         const offset = Number(raw.properties.headers?.['x-stream-offset']);
         const decoded = decodeMessage(raw.content);
         this.channel.ack(raw);
@@ -151,14 +156,16 @@ export class EventLogReader {
     this.consumerTag = consumerTag;
   }
 
-  /** Stops handing entries over and closes the connection; `ended` resolves. */
+  /** Stops handing entries over and closes the connection; `ended` resolves unless the broker ended the read first. */
   async stop(): Promise<void> {
-    if (this.stopping) return this.ended;
-    this.stopping = true;
-    if (this.consumerTag) await this.channel.cancel(this.consumerTag).catch(() => undefined);
-    await this.connection.close().catch(() => undefined);
-    this.end.resolve();
-    return this.ended;
+    if (!this.stopping) {
+      this.stopping = true;
+      if (this.consumerTag) await this.channel.cancel(this.consumerTag).catch(() => undefined);
+      await this.connection.close().catch(() => undefined);
+      this.end.resolve();
+    }
+    // A read the broker had ended already is stopped all the same.
+    await this.ended.catch(() => undefined);
   }
 }
 

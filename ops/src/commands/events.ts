@@ -17,7 +17,8 @@ export function parseStart(value: string): EventLogStart {
     const offset = Number(value);
     if (Number.isSafeInteger(offset)) return { from: 'offset', offset };
   }
-  const at = ISO_TIME.test(value) ? new Date(value) : null;
+  // JavaScript reads a date alone as UTC but a date and time without a zone as local time: local both.
+  const at = ISO_TIME.test(value) ? new Date(/^[\d-]{10}$/.test(value) ? `${value}T00:00` : value) : null;
   if (at !== null && !Number.isNaN(at.getTime())) return { from: 'time', at };
   throw new InvalidArgumentError(
     'must be start, next, an offset (a whole number from 0) or an ISO 8601 time such as 2026-12-01T09:30:00Z',
