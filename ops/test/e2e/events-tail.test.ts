@@ -42,7 +42,8 @@ async function settledOrder(system: LocalSystem, sku: string): Promise<{ sagaId:
 
 describe('sagaflow-ops events tail (the event log stream)', function () {
   this.timeout(60_000);
-  const ctx = useOpsSystem('e2e-events', { env: RETENTION });
+  // The system starts in seconds; a machine busy with other work may need longer.
+  const ctx = useOpsSystem('e2e-events', { env: RETENTION, startTimeoutMs: 45_000 });
   let first: { sagaId: string; version: number }[];
   let events: LoggedEvent[];
 
