@@ -1,4 +1,5 @@
 import { ConfigError, type QueueType } from './config.js';
+import { EVENT_LOG_ARGUMENT_VARIABLES } from './event-log.js';
 
 /** What amqplib's error says when the broker refused a declaration (`406 PRECONDITION_FAILED`). */
 const INEQUIVALENT =
@@ -31,5 +32,52 @@ export function explainDeclareFailure(error: unknown, queue: string, wanted: Que
   return new ConfigError([
     `queue '${queue}' exists on the broker with other arguments than this version declares (${detail}): ` +
       `drain it and delete it so that it is declared again`,
+  ]);
+}
+
+/** The broker's words for a 406 on a queue, with the vhost (a stream's check needs it for the fix). */
+const INEQUIVALENT_IN_VHOST =
+  /inequivalent arg '([^']+)' for queue '[^']*' in vhost '([^']*)': received (.+) but current is (.+?)"?$/;
+
+/**
+ * Turns the broker's refusal to declare the event log `stream` again into a `ConfigError`: it holds the
+ * stream with another retention (or holds a queue of that name that is no stream). A stream's retention
+ * cannot change on a declare and the log cannot be drained into another, so the way out is the old
+ * retention, or deleting the stream: its events go, no saga does (their state is in the store).
+ */
+export function explainStreamDeclareFailure(error: unknown, stream: string): unknown {
+  if ((error as { code?: unknown } | null)?.code !== 406) return error;
+  const text = (error as Error).message;
+  const [, argument, vhost, received, current] = INEQUIVALENT_IN_VHOST.exec(text) ?? [];
+  const deletion = `rabbitmqctl delete_queue -p '${vhost ?? '/'}' ${stream}`;
+  const variable = argument === undefined ? undefined : EVENT_LOG_ARGUMENT_VARIABLES[argument];
+  if (variable !== undefined) {
+    return new ConfigError([
+      `stream '${stream}' exists on the broker with another retention than this start asks for (its '${argument}' is ${current}, ${variable} asks for ${received}): ` +
+        `start with the ${variable} it was declared with, or delete the stream (${deletion}; the events in it are lost, no saga is) so that it is declared again`,
+    ]);
+  }
+  const detail = argument === undefined ? text : `its '${argument}' is ${current}`;
+  return new ConfigError([
+    `queue '${stream}' exists on the broker but is not the event log stream this version declares (${detail}): delete it (${deletion}) so that it is declared again`,
+  ]);
+}
+
+/** What RabbitMQ 3.10 says when a queue type's feature flag is off (541, on the connection). */
+const FEATURE_FLAG_OFF = /of type '(?:rabbit_)?(stream|quorum)(?:_queue)?'[^]*feature flag/;
+
+/**
+ * The broker's refusal of a queue whose type needs a feature flag that is off (`stream_queue` for the
+ * event log and for quorum queues' at-least-once dead-lettering): a `ConfigError` naming the flag and
+ * the command that enables it; null for any other error. RabbitMQ closes the whole connection for it
+ * (541), so the bus also checks the error its connection closed with.
+ */
+export function explainFeatureFlagOff(error: unknown): ConfigError | null {
+  const text = error instanceof Error ? error.message : '';
+  if (!/feature flag/i.test(text)) return null;
+  const flag = `${FEATURE_FLAG_OFF.exec(text)?.[1] ?? 'stream'}_queue`;
+  return new ConfigError([
+    `the broker has the feature flag ${flag} off, which Sagaflow's queues need: enable it with ` +
+      `'rabbitmqctl enable_feature_flag ${flag}' (on a local broker 'make broker' does it) and start again (the broker said: ${text})`,
   ]);
 }

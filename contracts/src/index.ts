@@ -60,9 +60,20 @@ export {
   type BindingDeclaration,
   type DeclaringChannel,
   type QueueDeclaration,
+  type SagaflowTopologyOptions,
+  type StreamQueue,
   type Topology,
   type WorkQueue,
 } from './topology.js';
+export {
+  DEFAULT_EVENT_LOG_RETENTION,
+  EVENT_LOG_STREAM,
+  EVENT_LOG_VARIABLES,
+  eventLogArguments,
+  eventLogSegmentBytes,
+  readEventLogRetention,
+  type EventLogRetention,
+} from './event-log.js';
 export {
   PARTICIPANTS,
   PARTICIPANT_NAMES,

@@ -4,7 +4,14 @@ import { COMMAND_TYPES, replyTypeOf } from './messages.js';
 import { describeIssues, validator } from './validation.js';
 import { SagaflowError } from './errors.js';
 import { DEFAULT_QUEUE_TYPE, DEFAULT_RETRY_JITTER, MAX_RETRY_JITTER, QUEUE_TYPES, type QueueType } from './config.js';
-import { explainDeclareFailure } from './declare-failure.js';
+import { explainDeclareFailure, explainFeatureFlagOff, explainStreamDeclareFailure } from './declare-failure.js';
+import {
+  EVENT_LOG_AGE,
+  EVENT_LOG_MIN_BYTES,
+  EVENT_LOG_STREAM,
+  eventLogArguments,
+  type EventLogRetention,
+} from './event-log.js';
 import {
   PARTICIPANTS,
   PARTICIPANT_NAMES,
@@ -69,28 +76,41 @@ const ExchangeSpec = Strict({
   type: Type.Union([Type.Literal('direct'), Type.Literal('topic'), Type.Literal('fanout')]),
 });
 
+const Binding = Strict({ exchange: Type.String({ minLength: 1 }), routingKey: Type.String() });
+
 const WorkQueueSpec = Strict({
   name: Type.String({ minLength: 1 }),
-  bindings: Type.Array(Strict({ exchange: Type.String({ minLength: 1 }), routingKey: Type.String() })),
+  bindings: Type.Array(Binding),
   retryDelaysMs: Type.Array(Type.Integer({ minimum: 1, maximum: 86_400_000 }), { maxItems: 20 }),
   /** Each retry waits its delay ± this fraction, in `RETRY_BUCKETS` steps (see `retryBucketsOf`); 0 when absent. */
   retryJitter: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_RETRY_JITTER })),
+});
+
+/** A stream: an append-only log that readers attach to at an offset; it keeps what it holds until retention drops it. */
+const StreamSpec = Strict({
+  name: Type.String({ minLength: 1 }),
+  bindings: Type.Array(Binding),
+  maxBytes: Type.Integer({ minimum: EVENT_LOG_MIN_BYTES }),
+  maxAge: Type.String({ pattern: EVENT_LOG_AGE.source }),
 });
 
 /**
  * The broker layout as data. Every work queue `Q` gets `Q.dlq` behind the dead-letter exchange and
  * `Q.retry.<ms>` TTL queues that dead-letter back into `Q` through the default exchange: one per retry
  * delay, or with a jitter one per bucket of each delay (`retryBucketsOf`).
- * `queueType` (classic by default) is the type of all of them; see `queueDeclarations`.
+ * `queueType` (classic by default) is the type of all of them; see `queueDeclarations`. `streams` are
+ * streams whatever `queueType` says, without dead-letter or retry queues: nothing consumes them away.
  */
 export const TopologySpec = Strict({
   exchanges: Type.Array(ExchangeSpec),
   deadLetterExchange: Type.String({ minLength: 1 }),
   queueType: Type.Optional(Type.Union(QUEUE_TYPES.map((t) => Type.Literal(t)))),
   queues: Type.Array(WorkQueueSpec),
+  streams: Type.Optional(Type.Array(StreamSpec)),
 });
 export type Topology = Static<typeof TopologySpec>;
 export type WorkQueue = Topology['queues'][number];
+export type StreamQueue = NonNullable<Topology['streams']>[number];
 
 const checkTopology = validator(TopologySpec);
 
@@ -102,10 +122,11 @@ export function validateTopology(topology: unknown): Topology {
   const exchanges = new Set(t.exchanges.map((e) => e.name));
   const problems: string[] = [];
   if (exchanges.size !== t.exchanges.length) problems.push('duplicate exchange name');
-  if (new Set(t.queues.map((q) => q.name)).size !== t.queues.length) problems.push('duplicate queue name');
+  const queues = [...t.queues, ...(t.streams ?? [])];
+  if (new Set(queues.map((q) => q.name)).size !== queues.length) problems.push('duplicate queue name');
   if (!exchanges.has(t.deadLetterExchange))
     problems.push(`dead-letter exchange '${t.deadLetterExchange}' is not declared`);
-  for (const q of t.queues) {
+  for (const q of queues) {
     for (const b of q.bindings) {
       if (!exchanges.has(b.exchange)) problems.push(`queue '${q.name}' binds to undeclared exchange '${b.exchange}'`);
     }
@@ -133,6 +154,14 @@ function participantQueues(retry: RetryPolicy) {
   });
 }
 
+export interface SagaflowTopologyOptions {
+  /**
+   * The event log stream with this retention. Only the orchestrator declares it (see `EVENT_LOG_STREAM`);
+   * the participants, which neither publish saga events nor read the log, leave it out.
+   */
+  eventLog?: EventLogRetention;
+}
+
 /**
  * Sagaflow's topology (DESIGN §2). Commands route by their type, replies by `<command>.reply`. Every
  * service must build it from the same `RETRY_DELAYS_MS`, `RETRY_JITTER` and `QUEUE_TYPE`.
@@ -141,6 +170,7 @@ export function sagaflowTopology(
   retryDelaysMs: number[] = DEFAULT_RETRY_DELAYS_MS,
   queueType: QueueType = DEFAULT_QUEUE_TYPE,
   retryJitter: number = DEFAULT_RETRY_JITTER,
+  { eventLog }: SagaflowTopologyOptions = {},
 ): Topology {
   const retry: RetryPolicy = { retryDelaysMs, retryJitter };
   return validateTopology({
@@ -160,6 +190,16 @@ export function sagaflowTopology(
         ...retry,
       },
     ],
+    ...(eventLog && {
+      streams: [
+        {
+          name: EVENT_LOG_STREAM,
+          bindings: [{ exchange: EXCHANGES.events, routingKey: '#' }],
+          maxBytes: eventLog.maxBytes,
+          maxAge: eventLog.maxAge,
+        },
+      ],
+    }),
   });
 }
 
@@ -203,6 +243,8 @@ export interface QueueDeclaration {
   arguments: Record<string, unknown>;
 }
 
+const isStream = (q: QueueDeclaration): boolean => q.arguments['x-queue-type'] === 'stream';
+
 /** A binding of a queue to an exchange. */
 export interface BindingDeclaration {
   exchange: string;
@@ -221,42 +263,57 @@ export interface BindingDeclaration {
  * and a work queue dead-letters a message by itself after `QUORUM_DELIVERY_LIMIT` deliveries. Retry
  * queues are quorum too: quorum queues take a message TTL since 3.10, and a message waiting for its
  * retry then survives the loss of a node and comes back into its work queue at least once. The
- * private queues `MessageBus.listen` declares stay classic: exclusive queues cannot be quorum.
+ * private queues `MessageBus.listen` declares stay classic: exclusive queues cannot be quorum. Streams
+ * come last, with their retention.
  */
 export function queueDeclarations(topology: Topology): QueueDeclaration[] {
   const quorum = (topology.queueType ?? DEFAULT_QUEUE_TYPE) === 'quorum';
   const atLeastOnce = quorum
     ? { 'x-queue-type': 'quorum', 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' }
     : {};
-  return topology.queues.flatMap((q) => [
-    {
-      name: q.name,
-      arguments: {
-        ...atLeastOnce,
-        ...(quorum && { 'x-delivery-limit': QUORUM_DELIVERY_LIMIT }),
-        'x-dead-letter-exchange': topology.deadLetterExchange,
-        'x-dead-letter-routing-key': q.name,
+  return topology.queues
+    .flatMap((q) => [
+      {
+        name: q.name,
+        arguments: {
+          ...atLeastOnce,
+          ...(quorum && { 'x-delivery-limit': QUORUM_DELIVERY_LIMIT }),
+          'x-dead-letter-exchange': topology.deadLetterExchange,
+          'x-dead-letter-routing-key': q.name,
+        },
       },
-    },
-    { name: dlqOf(q.name), arguments: quorum ? { 'x-queue-type': 'quorum' } : {} },
-    ...retryQueueDelaysOf(q).map((delay) => ({
-      name: retryQueueOf(q.name, delay),
-      arguments: {
-        ...atLeastOnce,
-        'x-message-ttl': delay,
-        'x-dead-letter-exchange': '',
-        'x-dead-letter-routing-key': q.name,
-      },
-    })),
-  ]);
+      { name: dlqOf(q.name), arguments: quorum ? { 'x-queue-type': 'quorum' } : {} },
+      ...retryQueueDelaysOf(q).map((delay) => ({
+        name: retryQueueOf(q.name, delay),
+        arguments: {
+          ...atLeastOnce,
+          'x-message-ttl': delay,
+          'x-dead-letter-exchange': '',
+          'x-dead-letter-routing-key': q.name,
+        },
+      })),
+    ])
+    .concat(
+      (topology.streams ?? []).map((s) => ({
+        name: s.name,
+        arguments: eventLogArguments({ maxBytes: s.maxBytes, maxAge: s.maxAge }),
+      })),
+    );
 }
 
-/** Every binding of a topology: each dead-letter queue to the dead-letter exchange, each work queue to its exchanges. */
+/**
+ * Every binding of a topology: each dead-letter queue to the dead-letter exchange, each work queue and
+ * each stream to its exchanges.
+ */
 export function bindingDeclarations(topology: Topology): BindingDeclaration[] {
-  return topology.queues.flatMap((q) => [
-    { exchange: topology.deadLetterExchange, queue: dlqOf(q.name), routingKey: q.name },
-    ...q.bindings.map((b) => ({ exchange: b.exchange, queue: q.name, routingKey: b.routingKey })),
-  ]);
+  const bindingsOf = (q: { name: string; bindings: { exchange: string; routingKey: string }[] }) =>
+    q.bindings.map((b) => ({ exchange: b.exchange, queue: q.name, routingKey: b.routingKey }));
+  return topology.queues
+    .flatMap((q) => [
+      { exchange: topology.deadLetterExchange, queue: dlqOf(q.name), routingKey: q.name },
+      ...bindingsOf(q),
+    ])
+    .concat((topology.streams ?? []).flatMap(bindingsOf));
 }
 
 /** The part of amqplib's channel that declaring needs, so that any channel type will do. */
@@ -269,7 +326,8 @@ export interface DeclaringChannel {
 /**
  * Declares the whole topology; safe to run again (same arguments every time). A queue the broker
  * already holds with other arguments — typically of the other `QUEUE_TYPE` — fails with a
- * `ConfigError` that says what to do (the broker has closed the channel by then).
+ * `ConfigError` that says what to do (the broker has closed the channel by then); so does a stream whose
+ * retention differs, and a queue type whose feature flag the broker has off.
  */
 export async function declareTopology(channel: DeclaringChannel, topology: Topology): Promise<void> {
   for (const e of topology.exchanges) await channel.assertExchange(e.name, e.type, { durable: true });
@@ -277,7 +335,12 @@ export async function declareTopology(channel: DeclaringChannel, topology: Topol
     try {
       await channel.assertQueue(q.name, { durable: true, arguments: q.arguments });
     } catch (error) {
-      throw explainDeclareFailure(error, q.name, topology.queueType ?? DEFAULT_QUEUE_TYPE);
+      throw (
+        explainFeatureFlagOff(error) ??
+        (isStream(q)
+          ? explainStreamDeclareFailure(error, q.name)
+          : explainDeclareFailure(error, q.name, topology.queueType ?? DEFAULT_QUEUE_TYPE))
+      );
     }
   }
   for (const b of bindingDeclarations(topology)) await channel.bindQueue(b.queue, b.exchange, b.routingKey);

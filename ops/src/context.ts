@@ -15,6 +15,11 @@ export interface OpsDeps {
   /** Names the dead-letter queues; Sagaflow's own by default. */
   topology?: Topology;
   fetch?: typeof fetch;
+  /**
+   * Calls `onInterrupt` on Ctrl-C or SIGTERM until the returned function is called: what a command that
+   * follows (`events tail`) stops on. Without it nothing interrupts; other commands keep the default.
+   */
+  interrupts?: (onInterrupt: () => void) => () => void;
 }
 
 export interface OpsConfig {

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, EXIT_BAD_USAGE } from '@sagaflow/contracts';
 import { addDlqCommands } from './commands/dlq.js';
+import { addEventsCommands } from './commands/events.js';
 import { addReconcileCommand } from './commands/reconcile.js';
 import { addSagaCommands } from './commands/saga.js';
 import { createContext, type OpsDeps } from './context.js';
@@ -21,7 +22,7 @@ export function buildProgram(deps: OpsDeps): SagaflowOps {
   const ctx = createContext(deps);
   const program = new Command('sagaflow-ops')
     .description(
-      'Operate Sagaflow: dead-letter queues (AMQP_URL), sagas and reconciliation (ORCHESTRATOR_URL, API_TOKEN for actions).',
+      'Operate Sagaflow: dead-letter queues and the event log (AMQP_URL), sagas and reconciliation (ORCHESTRATOR_URL, API_TOKEN for actions).',
     )
     .configureOutput({
       writeOut: (text) => void deps.stdout.write(text),
@@ -32,6 +33,7 @@ export function buildProgram(deps: OpsDeps): SagaflowOps {
   addDlqCommands(program, ctx);
   addSagaCommands(program, ctx);
   addReconcileCommand(program, ctx);
+  addEventsCommands(program, ctx);
 
   return {
     command: program,

@@ -2,6 +2,8 @@ import {
   DEFAULT_RETRY_DELAYS_MS,
   EnvReader,
   ORCHESTRATOR_PORT,
+  readEventLogRetention,
+  type EventLogRetention,
   type LogLevel,
   type QueueType,
   type SagaType,
@@ -53,6 +55,8 @@ export interface OrchestratorConfig {
    * saga forever.
    */
   sagaRetentionHours?: number;
+  /** `EVENT_LOG_MAX_BYTES`, `EVENT_LOG_MAX_AGE`: how much the event log stream keeps; the defaults when unset. */
+  eventLog?: EventLogRetention;
 }
 
 /** A week: long enough to look into what went wrong with an order, short enough to keep the store small. */
@@ -81,6 +85,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): OrchestratorCo
     corsOrigins: read.origins('CORS_ORIGINS'),
     trustProxyHops: read.int('TRUST_PROXY_HOPS', 0, { max: 10 }),
     sagaRetentionHours: read.int('SAGA_RETENTION_HOURS', DEFAULT_SAGA_RETENTION_HOURS, { max: 24 * 365 * 100 }),
+    eventLog: readEventLogRetention(read),
     otlpEndpoint:
       read.optional('OTEL_EXPORTER_OTLP_ENDPOINT') && read.url('OTEL_EXPORTER_OTLP_ENDPOINT', '', ['http', 'https']),
   };

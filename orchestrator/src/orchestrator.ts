@@ -1,4 +1,4 @@
-import { MESSAGES, QUEUES, sagaflowTopology } from '@sagaflow/contracts';
+import { DEFAULT_EVENT_LOG_RETENTION, MESSAGES, QUEUES, sagaflowTopology } from '@sagaflow/contracts';
 import {
   createLogger,
   deadLetter,
@@ -52,7 +52,10 @@ export async function start(
     await store.init();
     const bus = await MessageBus.connect({
       url: config.amqpUrl,
-      topology: sagaflowTopology(config.retryDelaysMs, config.queueType, config.retryJitter),
+      // The orchestrator publishes the saga events, so it alone declares the event log they also go to.
+      topology: sagaflowTopology(config.retryDelaysMs, config.queueType, config.retryJitter, {
+        eventLog: config.eventLog ?? DEFAULT_EVENT_LOG_RETENTION,
+      }),
       logger: log,
       name: 'orchestrator',
     });

@@ -10,6 +10,7 @@ import {
   validateTopology,
   type Topology,
 } from '../topology.js';
+import { withHeartbeat } from './amqp-url.js';
 
 /** One message waiting in a dead-letter queue, as an operator needs to see it. */
 export interface DeadLetter {
@@ -271,13 +272,6 @@ function replayProperties(message: GetMessage, replayedAt: Date): Options.Publis
   if (p.type !== undefined) copy.type = p.type;
   if (p.appId !== undefined) copy.appId = p.appId;
   return copy;
-}
-
-/** A long-lived client (the orchestrator's API) must notice a dead connection; amqplib sends no heartbeats by default. */
-function withHeartbeat(url: string): string {
-  const parsed = new URL(url);
-  if (!parsed.searchParams.has('heartbeat')) parsed.searchParams.set('heartbeat', '10');
-  return parsed.toString();
 }
 
 /** A republish the broker has not confirmed by then counts as failed (the message stays in its DLQ). */

@@ -52,3 +52,10 @@ export {
   type EditResult,
   type FieldChange,
 } from './dead-letter-edit.js';
+export {
+  EventLogReader,
+  type EventLogEntry,
+  type EventLogInvalidEntry,
+  type EventLogReadOptions,
+  type EventLogStart,
+} from './event-log-reader.js';

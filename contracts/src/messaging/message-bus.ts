@@ -10,6 +10,7 @@ import { assertValidMessage, decodeMessage, routeOf } from './envelope.js';
 import { ChannelAcks } from './channel-acks.js';
 import { ack, type HandlerResult, type MessageHandler } from './handler-result.js';
 import { HEADERS, type DeadLetterReason } from '../headers.js';
+import { explainFeatureFlagOff } from '../declare-failure.js';
 import { declareTopology, pickRetryQueue, validateTopology, type Topology, type WorkQueue } from '../topology.js';
 
 export interface MessageBusOptions {
@@ -153,6 +154,10 @@ export class MessageBus {
     });
     this.connection.on('disconnect', ({ err }) => {
       this.disconnectedSince ??= Date.now();
+      // A queue type whose feature flag is off closes the connection (541), not the channel: the
+      // declare itself only learns that the channel ended.
+      const flagOff = this.connecting ? explainFeatureFlagOff(err) : null;
+      if (flagOff) this.refuse(flagOff);
       if (this.stopped || this.isRefusal(err)) return;
       this.log.warn('broker disconnected', { name: options.name, error: err?.message });
       this.outageTimer ??= setTimeout(() => this.failWaitingPublishes(), this.maxDisconnectedMs).unref();
@@ -192,7 +197,11 @@ export class MessageBus {
    */
   private isRefusal(error: unknown): boolean {
     if (!this.connecting) return false;
-    return error instanceof ConfigError || (error as { code?: unknown } | undefined)?.code === 406;
+    return (
+      error instanceof ConfigError ||
+      (error as { code?: unknown } | undefined)?.code === 406 ||
+      explainFeatureFlagOff(error) !== null
+    );
   }
 
   /**

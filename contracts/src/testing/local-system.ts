@@ -126,6 +126,8 @@ const OWN_VARIABLES = [
   'INVENTORY_URL',
   'PAYMENT_URL',
   'NOTIFICATION_URL',
+  'EVENT_LOG_MAX_BYTES',
+  'EVENT_LOG_MAX_AGE',
 ];
 
 /** The repository root: the nearest directory above this module whose package.json declares workspaces. */

@@ -1,7 +1,9 @@
 import {
+  DEFAULT_EVENT_LOG_RETENTION,
   EXCHANGES,
   QUEUES,
   bindingDeclarations,
+  sagaflowTopology,
   dlqOf,
   queueDeclarations,
   retryQueueOf,
@@ -12,6 +14,14 @@ import {
 /** The committed definitions file of each `QUEUE_TYPE`, under `ops/config/rabbitmq/`. */
 export const definitionsFileOf = (queueType: QueueType): string =>
   queueType === 'classic' ? 'definitions.json' : `definitions.${queueType}.json`;
+
+/**
+ * The topology a deployment loads: the orchestrator's, with the event log at its default retention. An
+ * orchestrator started with other `EVENT_LOG_*` values meets a stream declared otherwise and stops,
+ * saying what to do (see `explainStreamDeclareFailure`).
+ */
+export const deploymentTopology = (queueType: QueueType): Topology =>
+  sagaflowTopology(undefined, queueType, undefined, { eventLog: DEFAULT_EVENT_LOG_RETENTION });
 
 /** The vhost Sagaflow lives in when RabbitMQ is set up from the definitions file (Compose, Kubernetes). */
 export const SAGAFLOW_VHOST = 'sagaflow';
@@ -34,6 +44,10 @@ interface Access {
   listens: boolean;
   /** Declares the whole topology when it connects, as every service's MessageBus does. */
   declaresTopology: boolean;
+  /** Declares the streams too (the orchestrator: the event log), which the participants leave out. */
+  declaresStreams: boolean;
+  /** Reads the streams (`sagaflow-ops events tail`). */
+  readsStreams: boolean;
 }
 
 const ACCESS: Record<Exclude<BrokerUser, 'admin'>, Access> = {
@@ -43,6 +57,8 @@ const ACCESS: Record<Exclude<BrokerUser, 'admin'>, Access> = {
     replaysDeadLetters: true,
     listens: true,
     declaresTopology: true,
+    declaresStreams: true,
+    readsStreams: false,
   },
   inventory: {
     consumes: [QUEUES.inventory, QUEUES.inventoryEvents],
@@ -50,6 +66,8 @@ const ACCESS: Record<Exclude<BrokerUser, 'admin'>, Access> = {
     replaysDeadLetters: false,
     listens: false,
     declaresTopology: true,
+    declaresStreams: false,
+    readsStreams: false,
   },
   payment: {
     consumes: [QUEUES.payment],
@@ -57,6 +75,8 @@ const ACCESS: Record<Exclude<BrokerUser, 'admin'>, Access> = {
     replaysDeadLetters: false,
     listens: false,
     declaresTopology: true,
+    declaresStreams: false,
+    readsStreams: false,
   },
   notification: {
     consumes: [QUEUES.notification],
@@ -64,8 +84,18 @@ const ACCESS: Record<Exclude<BrokerUser, 'admin'>, Access> = {
     replaysDeadLetters: false,
     listens: false,
     declaresTopology: true,
+    declaresStreams: false,
+    readsStreams: false,
   },
-  ops: { consumes: [], publishes: [], replaysDeadLetters: true, listens: false, declaresTopology: false },
+  ops: {
+    consumes: [],
+    publishes: [],
+    replaysDeadLetters: true,
+    listens: false,
+    declaresTopology: false,
+    declaresStreams: false,
+    readsStreams: true,
+  },
 };
 
 /** Permission of a user on a vhost: regular expressions over exchange and queue names. */
@@ -133,12 +163,15 @@ function permissionOf(user: BrokerUser, topology: Topology, vhost: string): Perm
   const dlqs = topology.queues.map((q) => escape(dlqOf(q.name)));
   const consumed = access.consumes.map(escape);
   const listening = access.listens ? [SERVER_NAMED] : [];
+  const streams = (topology.streams ?? []).map((q) => escape(q.name));
+  const declaredStreams = access.declaresStreams ? streams : [];
   // Declaring the topology binds every queue to its exchange: a bind needs write on the queue and
   // read on the exchange, so those two grant no consuming and no publishing by themselves.
   const declared = access.declaresTopology ? [...exchanges, ...everyQueue] : [];
-  const configure = [...declared, ...listening];
+  const configure = [...declared, ...declaredStreams, ...listening];
   const write = [
     ...(access.declaresTopology ? everyQueue : []),
+    ...declaredStreams,
     ...access.publishes.map(escape),
     ...(access.consumes.length ? [DEFAULT_EXCHANGE, escape(topology.deadLetterExchange)] : []),
     ...(access.replaysDeadLetters ? exchanges.filter((e) => e !== escape(topology.deadLetterExchange)) : []),
@@ -148,6 +181,7 @@ function permissionOf(user: BrokerUser, topology: Topology, vhost: string): Perm
     ...(access.declaresTopology ? exchanges : []),
     ...consumed,
     ...(access.replaysDeadLetters ? dlqs : []),
+    ...(access.readsStreams ? streams : []),
     ...listening,
   ];
   return { user, vhost, configure: exactly(configure), write: exactly(write), read: exactly(read) };

@@ -6,12 +6,29 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
 import { expect } from 'chai';
-import { ConfigError, EXCHANGES, QUEUE_TYPES, QUEUES, sagaflowTopology, type QueueType } from '@sagaflow/contracts';
-import { DeadLetterQueues, MessageBus, silentLogger, type Subscription } from '@sagaflow/contracts/messaging';
-import { createTestVhost, findRepoRoot, managementApi, type TestVhost } from '@sagaflow/contracts/testing';
+import {
+  ConfigError,
+  EVENT_LOG_STREAM,
+  EXCHANGES,
+  QUEUE_TYPES,
+  QUEUES,
+  sagaflowTopology,
+  type QueueType,
+} from '@sagaflow/contracts';
+import {
+  createMessage,
+  DeadLetterQueues,
+  EventLogReader,
+  MessageBus,
+  silentLogger,
+  type EventLogEntry,
+  type Subscription,
+} from '@sagaflow/contracts/messaging';
+import { createTestVhost, eventually, findRepoRoot, managementApi, type TestVhost } from '@sagaflow/contracts/testing';
 import {
   BROKER_USERS,
   definitionsFileOf,
+  deploymentTopology,
   passwordVariableOf,
   rabbitmqDefinitions,
   type RabbitDefinitions,
@@ -40,7 +57,7 @@ describe('RabbitMQ definitions (ops/config/rabbitmq)', () => {
   for (const queueType of QUEUE_TYPES) {
     it(`the committed ${definitionsFileOf(queueType)} is generated from the contracts topology with ${queueType} queues (make rabbitmq-definitions)`, async () => {
       const committed = JSON.parse(await readFile(committedPathOf(queueType), 'utf8'));
-      expect(committed).to.deep.equal(rabbitmqDefinitions(sagaflowTopology(undefined, queueType)));
+      expect(committed).to.deep.equal(rabbitmqDefinitions(deploymentTopology(queueType)));
     });
 
     it(`commits no password in ${definitionsFileOf(queueType)}: every hash is empty until rendered from the environment`, async () => {
@@ -51,9 +68,16 @@ describe('RabbitMQ definitions (ops/config/rabbitmq)', () => {
 
   it('renders the quorum definitions when QUEUE_TYPE=quorum', async () => {
     const passwords = Object.fromEntries(BROKER_USERS.map((u) => [passwordVariableOf(u), `pw-${u}`]));
-    const types = (d: RabbitDefinitions) => new Set(d.queues.map((q) => q.arguments['x-queue-type'] ?? 'classic'));
-    expect(types(await render(passwords, 'quorum'))).to.deep.equal(new Set(['quorum']));
-    expect(types(await render(passwords))).to.deep.equal(new Set(['classic']));
+    const types = (d: RabbitDefinitions) =>
+      new Set(d.queues.filter((q) => q.name !== EVENT_LOG_STREAM).map((q) => q.arguments['x-queue-type'] ?? 'classic'));
+    const streamOf = (d: RabbitDefinitions) => d.queues.find((q) => q.name === EVENT_LOG_STREAM)?.arguments;
+    const quorum = await render(passwords, 'quorum');
+    const classic = await render(passwords);
+    expect(types(quorum)).to.deep.equal(new Set(['quorum']));
+    expect(types(classic)).to.deep.equal(new Set(['classic']));
+    // The event log is a stream with either.
+    expect(streamOf(quorum)).to.include({ 'x-queue-type': 'stream' });
+    expect(streamOf(classic)).to.deep.equal(streamOf(quorum));
   });
 
   it('refuses to render while a password is missing, naming it', async () => {
@@ -81,10 +105,11 @@ describe('RabbitMQ definitions (ops/config/rabbitmq)', () => {
         url.password = encodeURIComponent(passwords[user]);
         return url.toString();
       };
+      /** A bus as the user's service opens it: the orchestrator's topology has the event log, the others' not. */
       const busAs = async (user: string) => {
         const bus = await MessageBus.connect({
           url: urlOf(user),
-          topology: sagaflowTopology(undefined, queueType),
+          topology: user === 'orchestrator' ? deploymentTopology(queueType) : sagaflowTopology(undefined, queueType),
           logger: silentLogger(),
         });
         open.push(bus);
@@ -154,6 +179,34 @@ describe('RabbitMQ definitions (ops/config/rabbitmq)', () => {
         const bus = await busAs('orchestrator');
         open.push(await bus.consume(QUEUES.replies, async () => undefined));
         open.push(await bus.listen(EXCHANGES.events, 'saga.#', () => undefined));
+      });
+
+      it('lets the orchestrator declare the event log it publishes to and the ops user read it', async () => {
+        const bus = await busAs('orchestrator');
+        const event = createMessage(
+          'saga.changed',
+          {
+            sagaId: 'saga-definitions',
+            type: 'order',
+            status: 'COMPLETED',
+            state: 'completed',
+            orderId: 'order-definitions',
+            version: 1,
+            updatedAt: new Date().toISOString(),
+            entries: [],
+          },
+          { sagaId: 'saga-definitions' },
+        );
+        await bus.publish(event, { exchange: EXCHANGES.events, routingKey: 'saga.order.completed' });
+        const read: EventLogEntry[] = [];
+        const reader = await EventLogReader.open(urlOf('ops'), {
+          start: { from: 'start' },
+          onEntry: (entry) => read.push(entry),
+          onInvalid: () => expect.fail('an invalid entry'),
+        });
+        open.push(reader);
+        await eventually(() => expect(read.map((e) => e.message.messageId)).to.include(event.messageId));
+        expect(await refusalToConsume('payment', EVENT_LOG_STREAM)).to.match(/ACCESS_REFUSED/);
       });
 
       it('lets the ops user read the dead-letter queues', async () => {
