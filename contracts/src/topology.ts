@@ -47,6 +47,26 @@ export const QUORUM_DELIVERY_LIMIT = 10;
 export const dlqOf = (queue: string): string => `${queue}.dlq`;
 export const retryQueueOf = (queue: string, delayMs: number): string => `${queue}.retry.${delayMs}`;
 
+/**
+ * Priorities on the broker (DESIGN §2). A classic priority queue keeps one sub-queue per level, so there
+ * are few: standard commands go without a priority (0), express ones with `EXPRESS_PRIORITY`. The level
+ * between is left free on purpose: a queue's `x-max-priority` cannot change once declared (a 406 until the
+ * queue is drained and deleted), so a third level can come later without touching the brokers.
+ */
+export const MAX_PRIORITY = 2;
+export const EXPRESS_PRIORITY = 2;
+
+/**
+ * An express command's routing key: its usual key plus `.express`, under either `QUEUE_TYPE`. A classic
+ * priority queue is bound with both keys and orders by the message's priority; quorum queues have no
+ * priorities on RabbitMQ 3.10, so there each priority work queue `Q` has a second queue,
+ * `expressQueueOf(Q)`, bound with the express keys alone. One key for both types keeps an outbox entry
+ * or a dead letter routable after the queue type changed.
+ */
+export const expressRoutingKeyOf = (routingKey: string): string => `${routingKey}.express`;
+/** The queue that takes a quorum priority work queue's express commands. */
+export const expressQueueOf = (queue: string): string => `${queue}.express`;
+
 const ExchangeSpec = Strict({
   name: Type.String({ minLength: 1 }),
   type: Type.Union([Type.Literal('direct'), Type.Literal('topic'), Type.Literal('fanout')]),
@@ -56,6 +76,8 @@ const WorkQueueSpec = Strict({
   name: Type.String({ minLength: 1 }),
   bindings: Type.Array(Strict({ exchange: Type.String({ minLength: 1 }), routingKey: Type.String() })),
   retryDelaysMs: Type.Array(Type.Integer({ minimum: 1, maximum: 86_400_000 }), { maxItems: 20 }),
+  /** Express messages overtake the backlog (every participant command queue); see `lanesOf`. */
+  priority: Type.Optional(Type.Boolean()),
 });
 
 /**
@@ -83,6 +105,8 @@ export function validateTopology(topology: unknown): Topology {
   const problems: string[] = [];
   if (exchanges.size !== t.exchanges.length) problems.push('duplicate exchange name');
   if (new Set(t.queues.map((q) => q.name)).size !== t.queues.length) problems.push('duplicate queue name');
+  const lanes = allLanes(t).map((l) => l.queue);
+  if (new Set(lanes).size !== lanes.length) problems.push('an express queue has the name of another queue');
   if (!exchanges.has(t.deadLetterExchange))
     problems.push(`dead-letter exchange '${t.deadLetterExchange}' is not declared`);
   for (const q of t.queues) {
@@ -101,6 +125,7 @@ function participantQueues(retryDelaysMs: number[]) {
       name: commandQueueOf(participant),
       bindings: commandsOf(participant).map((routingKey) => ({ exchange: EXCHANGES.commands, routingKey })),
       retryDelaysMs,
+      priority: true,
     };
     if (!spec.events) return [commands];
     const bindings = spec.events.routingKeys.map((routingKey) => ({ exchange: EXCHANGES.events, routingKey }));
@@ -160,51 +185,97 @@ export interface BindingDeclaration {
 }
 
 /**
+ * A queue that consumers take a work queue's messages from. Mostly the work queue itself; a priority
+ * work queue `Q` of a quorum topology has two lanes: `Q` for standard messages and `Q.express` for
+ * express ones, each consumed on its own channel so that express messages never wait behind `Q`'s
+ * backlog. Every lane has its own retry queues, which bring a message back into that lane (an express
+ * command stays express through its retries), and dead-letters into its work queue's `Q.dlq`, where
+ * a replay sends it on its original routing key, so back into its lane.
+ */
+export interface QueueLane {
+  /** The queue consumed. */
+  queue: string;
+  /** The work queue of the topology it belongs to; its dead letters go to `dlqOf(workQueue)`. */
+  workQueue: string;
+  bindings: WorkQueue['bindings'];
+  retryDelaysMs: number[];
+  /** A classic priority queue: declared with `x-max-priority`. */
+  maxPriority?: number;
+}
+
+const isQuorum = (topology: Topology): boolean => (topology.queueType ?? DEFAULT_QUEUE_TYPE) === 'quorum';
+
+/** The lanes of one work queue of `topology` (see `QueueLane`). */
+export function lanesOf(topology: Topology, q: WorkQueue): QueueLane[] {
+  const lane = { queue: q.name, workQueue: q.name, bindings: q.bindings, retryDelaysMs: q.retryDelaysMs };
+  if (!q.priority) return [lane];
+  const express = q.bindings.map((b) => ({ exchange: b.exchange, routingKey: expressRoutingKeyOf(b.routingKey) }));
+  if (!isQuorum(topology)) return [{ ...lane, bindings: [...q.bindings, ...express], maxPriority: MAX_PRIORITY }];
+  return [lane, { ...lane, queue: expressQueueOf(q.name), bindings: express }];
+}
+
+/** Every lane of every work queue of a topology. */
+export const allLanes = (topology: Topology): QueueLane[] => topology.queues.flatMap((q) => lanesOf(topology, q));
+
+/**
  * Every durable queue of a topology with its arguments: the one place they are written, read by
  * `declareTopology` and by the deployment's definitions file, which must agree to the letter (a queue
  * declared with other arguments is a 406).
  *
- * Classic queues keep the arguments they always had. Quorum queues (RabbitMQ ≥ 3.10, feature flag
- * `stream_queue` on) dead-letter at least once — the broker holds a message until the dead-letter
- * target confirmed it, which needs publishes refused rather than heads dropped when a queue is full —
- * and a work queue dead-letters a message by itself after `QUORUM_DELIVERY_LIMIT` deliveries. Retry
- * queues are quorum too: quorum queues take a message TTL since 3.10, and a message waiting for its
- * retry then survives the loss of a node and comes back into its work queue at least once. The
- * private queues `MessageBus.listen` declares stay classic: exclusive queues cannot be quorum.
+ * Classic queues keep the arguments they always had, plus `x-max-priority` on priority work queues
+ * (their retry and dead-letter queues need none: a message keeps its priority through them). Quorum
+ * queues (RabbitMQ ≥ 3.10, feature flag `stream_queue` on) dead-letter at least once — the broker
+ * holds a message until the dead-letter target confirmed it, which needs publishes refused rather than
+ * heads dropped when a queue is full — and a work queue dead-letters a message by itself after
+ * `QUORUM_DELIVERY_LIMIT` deliveries. Retry queues are quorum too: quorum queues take a message TTL
+ * since 3.10, and a message waiting for its retry then survives the loss of a node and comes back into
+ * its work queue at least once. The private queues `MessageBus.listen` declares stay classic:
+ * exclusive queues cannot be quorum.
  */
 export function queueDeclarations(topology: Topology): QueueDeclaration[] {
-  const quorum = (topology.queueType ?? DEFAULT_QUEUE_TYPE) === 'quorum';
+  const quorum = isQuorum(topology);
   const atLeastOnce = quorum
     ? { 'x-queue-type': 'quorum', 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' }
     : {};
-  return topology.queues.flatMap((q) => [
+  const laneQueues = (lane: QueueLane): QueueDeclaration[] => [
     {
-      name: q.name,
+      name: lane.queue,
       arguments: {
         ...atLeastOnce,
         ...(quorum && { 'x-delivery-limit': QUORUM_DELIVERY_LIMIT }),
+        ...(lane.maxPriority !== undefined && { 'x-max-priority': lane.maxPriority }),
         'x-dead-letter-exchange': topology.deadLetterExchange,
-        'x-dead-letter-routing-key': q.name,
+        'x-dead-letter-routing-key': lane.workQueue,
       },
     },
-    { name: dlqOf(q.name), arguments: quorum ? { 'x-queue-type': 'quorum' } : {} },
-    ...q.retryDelaysMs.map((delay) => ({
-      name: retryQueueOf(q.name, delay),
+    ...lane.retryDelaysMs.map((delay) => ({
+      name: retryQueueOf(lane.queue, delay),
       arguments: {
         ...atLeastOnce,
         'x-message-ttl': delay,
         'x-dead-letter-exchange': '',
-        'x-dead-letter-routing-key': q.name,
+        'x-dead-letter-routing-key': lane.queue,
       },
     })),
-  ]);
+  ];
+  return topology.queues.flatMap((q) => {
+    const [main, ...more] = lanesOf(topology, q).map(laneQueues);
+    return [
+      main![0]!,
+      { name: dlqOf(q.name), arguments: quorum ? { 'x-queue-type': 'quorum' } : {} },
+      ...main!.slice(1),
+      ...more.flat(),
+    ];
+  });
 }
 
-/** Every binding of a topology: each dead-letter queue to the dead-letter exchange, each work queue to its exchanges. */
+/** Every binding of a topology: each dead-letter queue to the dead-letter exchange, each lane to its exchanges. */
 export function bindingDeclarations(topology: Topology): BindingDeclaration[] {
   return topology.queues.flatMap((q) => [
     { exchange: topology.deadLetterExchange, queue: dlqOf(q.name), routingKey: q.name },
-    ...q.bindings.map((b) => ({ exchange: b.exchange, queue: q.name, routingKey: b.routingKey })),
+    ...lanesOf(topology, q).flatMap((lane) =>
+      lane.bindings.map((b) => ({ exchange: b.exchange, queue: lane.queue, routingKey: b.routingKey })),
+    ),
   ]);
 }
 
