@@ -56,6 +56,62 @@ describe('PostgresSagaStore', function () {
     }
   });
 
+  it('brings tables of a version before priorities up to date, their rows standard and without priority', async function () {
+    const schema = await createTestSchema('saga_store');
+    const store = new PostgresSagaStore(schema.url, silentLogger());
+    const base = new URL(schema.url);
+    base.searchParams.delete('schema');
+    const client = new pg.Client({ connectionString: base.toString() });
+    await client.connect();
+    const { order, saga, outbox } = orderFixture();
+    try {
+      await store.init();
+      // As the version before priorities left them: no priority columns, rows written without them.
+      const table = (name: string) => `"${schema.name}".${name}`;
+      for (const name of ['orders', 'sagas', 'outbox']) {
+        await client.query(`ALTER TABLE ${table(name)} DROP COLUMN priority`);
+      }
+      await client.query(
+        `INSERT INTO ${table('orders')} (order_id, saga_id, active_saga_id, saga_status, status, customer_id,
+           customer_email, currency, items, created_at, updated_at)
+         VALUES ($1, $2, $2, 'RUNNING', 'PENDING', 'c', 'a@example.com', 'EUR', '[]', now(), now())`,
+        [order.orderId, saga.sagaId],
+      );
+      await client.query(
+        `INSERT INTO ${table('sagas')} (saga_id, type, definition_version, order_id, status, state, version,
+           created_at, updated_at, snapshot, timeline)
+         VALUES ($1, 'order', 1, $2, 'RUNNING', 'reserving', 1, now(), now(), '{}', '[]')`,
+        [saga.sagaId, order.orderId],
+      );
+      await client.query(
+        `INSERT INTO ${table('outbox')} (message_id, saga_id, exchange, routing_key, message, created_at)
+         VALUES ($1, $2, 'sagaflow.commands', 'inventory.reserve', $3, now())`,
+        [outbox[0]!.messageId, saga.sagaId, JSON.stringify(outbox[0]!.message)],
+      );
+
+      const upgraded = new PostgresSagaStore(schema.url, silentLogger());
+      try {
+        await upgraded.init();
+        await upgraded.init();
+        expect((await upgraded.getOrder(order.orderId))!.priority).to.equal('standard');
+        expect((await upgraded.getSaga(saga.sagaId))!.priority).to.equal('standard');
+        const [entry] = await upgraded.unsentOutbox(new Date(Date.now() + 1000), 10);
+        expect(entry).to.include({ messageId: outbox[0]!.messageId, priority: 0 });
+        const express = orderFixture({ priority: 'express' });
+        expect(await upgraded.createOrder(express.order, express.saga, express.outbox)).to.deep.equal({
+          created: true,
+        });
+        expect(await upgraded.getOrder(express.order.orderId)).to.deep.equal(express.order);
+      } finally {
+        await upgraded.close();
+      }
+    } finally {
+      await client.end();
+      await store.close();
+      await schema.drop();
+    }
+  });
+
   it('fails ping once closed, and close is idempotent', async function () {
     const schema = await createTestSchema('saga_store');
     const store = new PostgresSagaStore(schema.url, silentLogger());
