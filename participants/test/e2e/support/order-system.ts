@@ -78,6 +78,7 @@ export interface Order {
   status: 'PENDING' | 'CONFIRMED' | 'CANCELLED';
   sagaStatus: string;
   totalCents?: number | null;
+  priority: 'standard' | 'express';
   reason?: string;
 }
 
@@ -105,7 +106,11 @@ export async function productOf(system: LocalSystem, sku: string): Promise<Produ
 export async function placeOrder(
   system: LocalSystem,
   items: { sku: string; quantity: number }[],
-  { token = 'tok_visa', headers = {} }: { token?: string; headers?: Record<string, string> } = {},
+  {
+    token = 'tok_visa',
+    headers = {},
+    priority,
+  }: { token?: string; headers?: Record<string, string>; priority?: 'standard' | 'express' } = {},
 ): Promise<{ orderId: string; sagaId: string }> {
   const response = await system.request(
     'orchestrator',
@@ -117,6 +122,7 @@ export async function placeOrder(
       currency: 'EUR',
       items,
       payment: { method: 'card', token },
+      ...(priority && { priority }),
     },
     headers,
   );
