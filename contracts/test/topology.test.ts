@@ -217,7 +217,7 @@ describe('topology', () => {
       ]);
     });
 
-    it('rejects a queue named like another priority queue\'s express queue', () => {
+    it("rejects a queue named like another priority queue's express queue", () => {
       const topology = sagaflowTopology([100], 'quorum');
       const clash = { name: expressQueueOf(QUEUES.payment), bindings: [], retryDelaysMs: [] };
       expect(() => validateTopology({ ...topology, queues: [...topology.queues, clash] })).to.throw(
@@ -227,26 +227,20 @@ describe('topology', () => {
     });
 
     it('explains a command queue declared without priorities in one line saying what to do', () => {
-      const old = explainDeclareFailure(
-        refusal('payment.commands', 'x-max-priority', "the value '2' of type 'byte'", 'none'),
-        'payment.commands',
-        'classic',
-      ) as ConfigError;
+      const explained = (received: string, current: string) =>
+        explainDeclareFailure(
+          refusal('payment.commands', 'x-max-priority', received, current),
+          'payment.commands',
+          'classic',
+        ) as ConfigError;
+      const old = explained("the value '2' of type 'byte'", 'none');
       expect(old).to.be.instanceOf(ConfigError);
       expect(old.message).to.contain("queue 'payment.commands' exists on the broker without priorities");
       expect(old.message).to.contain('delete it (rabbitmqctl delete_queue payment.commands');
-      const newer = explainDeclareFailure(
-        refusal('payment.commands', 'x-max-priority', 'none', "the value '2' of type 'byte'"),
-        'payment.commands',
-        'classic',
-      ) as ConfigError;
-      expect(newer.message).to.contain('with priorities (x-max-priority 2), as a newer version declares it');
-      const levels = explainDeclareFailure(
-        refusal('payment.commands', 'x-max-priority', "'2'", "'5'"),
-        'payment.commands',
-        'classic',
-      ) as ConfigError;
-      expect(levels.message).to.contain('with x-max-priority 5 where this version declares 2');
+      expect(explained('none', "the value '2' of type 'byte'").message).to.contain(
+        'with priorities (x-max-priority 2), as a newer version declares it',
+      );
+      expect(explained("'2'", "'5'").message).to.contain('with x-max-priority 5 where this version declares 2');
     });
 
     it('explains a queue of the other type in one line saying what to do', () => {

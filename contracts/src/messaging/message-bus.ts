@@ -10,7 +10,14 @@ import { assertValidMessage, decodeMessage, routeOf, type Route } from './envelo
 import { ChannelAcks } from './channel-acks.js';
 import { ack, type HandlerResult, type MessageHandler } from './handler-result.js';
 import { HEADERS, type DeadLetterReason } from '../headers.js';
-import { declareTopology, lanesOf, retryQueueOf, validateTopology, type QueueLane, type Topology } from '../topology.js';
+import {
+  declareTopology,
+  lanesOf,
+  retryQueueOf,
+  validateTopology,
+  type QueueLane,
+  type Topology,
+} from '../topology.js';
 
 export interface MessageBusOptions {
   url: string;

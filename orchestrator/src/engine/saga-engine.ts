@@ -1,5 +1,11 @@
 import { hash, randomUUID } from 'node:crypto';
-import { DEFAULT_ORDER_PRIORITY, type CreateOrderRequest, type Message, type OrderPriority, type SagaType } from '@sagaflow/contracts';
+import {
+  DEFAULT_ORDER_PRIORITY,
+  type CreateOrderRequest,
+  type Message,
+  type OrderPriority,
+  type SagaType,
+} from '@sagaflow/contracts';
 import { newTraceparent, type Logger } from '@sagaflow/contracts/messaging';
 import { definitionFor, latestVersion } from '../sagas/index.js';
 import type { CancellationSagaInput, OrderSagaInput, ReplyPayload, SagaEvent } from '../sagas/saga-protocol.js';

@@ -1,10 +1,4 @@
-import {
-  EXCHANGES,
-  sagaEventKey,
-  type SagaStatus,
-  type TimelineEntry,
-  type TimelineKind,
-} from '@sagaflow/contracts';
+import { EXCHANGES, sagaEventKey, type SagaStatus, type TimelineEntry, type TimelineKind } from '@sagaflow/contracts';
 import { commandRouteOf, createMessage, type Route } from '@sagaflow/contracts/messaging';
 import { sagaStatusOf, stateNameOf } from '../sagas/index.js';
 import type { SagaCommandEmitted, SagaContextBase, SagaEvent } from '../sagas/saga-protocol.js';

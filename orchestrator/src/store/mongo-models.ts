@@ -83,7 +83,9 @@ function orderSchema(): mongoose.Schema<OrderDoc> {
     const { kind, nullable, default: fallback } = ORDER_FIELDS[name];
     const element = SUBDOCUMENT_ARRAYS[name];
     const type = element ? [buildSchema(element)] : MONGO_TYPES[kind];
-    const rule = nullable ? { default: null } : { required: true, ...(fallback !== undefined && { default: fallback }) };
+    const rule = nullable
+      ? { default: null }
+      : { required: true, ...(fallback !== undefined && { default: fallback }) };
     return [name === 'orderId' ? '_id' : name, { type, ...rule }];
   });
   const schema = new mongoose.Schema<OrderDoc>(Object.fromEntries(paths), {

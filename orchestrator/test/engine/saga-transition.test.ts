@@ -81,7 +81,7 @@ describe('saga transitions', () => {
     for (const e of sagaEvents) expect(e.priority, 'saga events go without priority').to.equal(0);
   });
 
-  it('publishes a standard saga\'s commands by their type, without priority', () => {
+  it("publishes a standard saga's commands by their type, without priority", () => {
     const commands = runOrderSaga(paths.completed!)
       .flatMap((commit) => commit.outbox)
       .filter((e) => e.exchange === EXCHANGES.commands);

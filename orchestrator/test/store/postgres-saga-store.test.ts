@@ -1,5 +1,5 @@
 import { silentLogger } from '@sagaflow/contracts/messaging';
-import { createTestSchema } from '@sagaflow/contracts/testing';
+import { createTestSchema, type TestSchema } from '@sagaflow/contracts/testing';
 import { expect } from 'chai';
 import pg from 'pg';
 import { PostgresSagaStore } from '../../src/store/postgres-saga-store.js';
@@ -17,6 +17,17 @@ describeSagaStoreContract('PostgreSQL', async () => {
     },
   };
 });
+
+/** A store on a schema of its own, not initialised, and a plain client on the same database. */
+async function storeWithClient(): Promise<{ schema: TestSchema; store: PostgresSagaStore; client: pg.Client }> {
+  const schema = await createTestSchema('saga_store');
+  const store = new PostgresSagaStore(schema.url, silentLogger());
+  const base = new URL(schema.url);
+  base.searchParams.delete('schema');
+  const client = new pg.Client({ connectionString: base.toString() });
+  await client.connect();
+  return { schema, store, client };
+}
 
 describe('PostgresSagaStore', function () {
   it('creates its schema and tables when two processes start at once', async function () {
@@ -36,12 +47,7 @@ describe('PostgresSagaStore', function () {
   });
 
   it('keeps its tables inside the schema named in the URL', async function () {
-    const schema = await createTestSchema('saga_store');
-    const store = new PostgresSagaStore(schema.url, silentLogger());
-    const base = new URL(schema.url);
-    base.searchParams.delete('schema');
-    const client = new pg.Client({ connectionString: base.toString() });
-    await client.connect();
+    const { schema, store, client } = await storeWithClient();
     try {
       await store.init();
       const tables = await client.query<{ table_name: string }>(
@@ -57,12 +63,7 @@ describe('PostgresSagaStore', function () {
   });
 
   it('brings tables of a version before priorities up to date, their rows standard and without priority', async function () {
-    const schema = await createTestSchema('saga_store');
-    const store = new PostgresSagaStore(schema.url, silentLogger());
-    const base = new URL(schema.url);
-    base.searchParams.delete('schema');
-    const client = new pg.Client({ connectionString: base.toString() });
-    await client.connect();
+    const { schema, store, client } = await storeWithClient();
     const { order, saga, outbox } = orderFixture();
     try {
       await store.init();

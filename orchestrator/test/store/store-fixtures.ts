@@ -112,7 +112,15 @@ export function outboxEntry(
   );
   const route = commandRouteOf('inventory.reserve', priority);
   const { exchange, routingKey } = route;
-  return { messageId: message.messageId, sagaId, exchange, routingKey, priority: route.priority ?? 0, message, createdAt };
+  return {
+    messageId: message.messageId,
+    sagaId,
+    exchange,
+    routingKey,
+    priority: route.priority ?? 0,
+    message,
+    createdAt,
+  };
 }
 
 /** The next commit of `saga`: a new state, one more timeline entry, `outboxSize` new commands. */

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { expressQueueOf, QUEUES, type QueueType } from '@sagaflow/contracts';
-import { eventually, managementApi, startTestSystem, type TestSystem } from '@sagaflow/contracts/testing';
-import { createProduct, E2E_ENV, ledgerOf, placeOrder, settledOrder } from './support/order-system.js';
+import { eventually, managementApi } from '@sagaflow/contracts/testing';
+import { createProduct, ledgerOf, placeOrder, settledOrder, useOrderSystem } from './support/order-system.js';
 
 const STANDARD = 16;
 const EXPRESS = 3;
@@ -16,33 +16,17 @@ async function depth(vhost: string, queue: string): Promise<number> {
 
 for (const queueType of ['classic', 'quorum'] as const satisfies QueueType[]) {
   describe(`express orders overtake a backlog (QUEUE_TYPE=${queueType})`, function () {
-    this.timeout(120_000);
-    let started: TestSystem | undefined;
-
-    before(async function () {
-      started = await startTestSystem({
-        prefix: `express-${queueType}`,
-        startTimeoutMs: 45_000,
-        // No resends while payment is away: the backlog is the orders' first charges, nothing else.
-        env: { ...E2E_ENV, STEP_TIMEOUT_MS: '60000', QUEUE_TYPE: queueType },
-        // One command at a time, so that the order in which the queue hands them out is the order they run in.
-        serviceEnv: { payment: { COMMAND_PREFETCH: '1' } },
-      });
-    });
-
-    afterEach(function () {
-      if (started && this.currentTest?.state === 'failed') {
-        process.stderr.write(`\nlast output of the services:\n${started.system.output(undefined, 30)}\n`);
-      }
-    });
-
-    after(async function () {
-      this.timeout(30_000);
-      await started?.cleanup();
+    this.timeout(60_000);
+    const started = useOrderSystem(`express-${queueType}`, {
+      startTimeoutMs: 45_000,
+      // No resends while payment is away: the backlog is the orders' first charges, nothing else.
+      env: { STEP_TIMEOUT_MS: '60000', QUEUE_TYPE: queueType },
+      // One command at a time, so that the order in which the queue hands them out is the order they run in.
+      serviceEnv: { payment: { COMMAND_PREFETCH: '1' } },
     });
 
     it('charges the express orders placed behind the standard ones first', async function () {
-      const { system, vhost } = started!;
+      const { system, vhost } = started;
       const { sku } = await createProduct(system, { available: 1_000 });
       const items = [{ sku, quantity: 1 }];
       // Payment stops (drained): the orders' charges wait in its queue.
@@ -76,7 +60,8 @@ for (const queueType of ['classic', 'quorum'] as const satisfies QueueType[]) {
       // takes turns with the standard one, so a few standard charges may go in between.
       const overtaken = expressTimes.map((t) => standardTimes.filter((s) => s < t).length);
       const allowed = queueType === 'classic' ? 1 : EXPRESS + 1;
-      for (const n of overtaken) expect(n, `standard charges before an express one: ${overtaken}`).to.be.at.most(allowed);
+      for (const n of overtaken)
+        expect(n, `standard charges before an express one: ${overtaken}`).to.be.at.most(allowed);
     });
   });
 }
