@@ -19,19 +19,46 @@ export function explainDeclareFailure(error: unknown, queue: string, wanted: Que
   if ((error as { code?: unknown } | null)?.code !== 406) return error;
   const text = (error as Error).message;
   const [, argument, received, current] = INEQUIVALENT.exec(text) ?? [];
+  // Quorum queues never carry x-max-priority: a queue that has it, where a quorum one is wanted, is classic.
+  const classicPriorityQueue = argument === 'x-max-priority' && wanted === 'quorum' && received === 'none';
   const otherType =
-    argument !== undefined && QUORUM_ONLY.includes(argument) && (received === 'none') !== (current === 'none');
+    classicPriorityQueue ||
+    (argument !== undefined && QUORUM_ONLY.includes(argument) && (received === 'none') !== (current === 'none'));
   if (otherType) {
-    const existing: QueueType = current === 'none' ? 'classic' : 'quorum';
+    const existing: QueueType = classicPriorityQueue || current === 'none' ? 'classic' : 'quorum';
     return new ConfigError([
       `queue '${queue}' exists on the broker as a ${existing} queue but QUEUE_TYPE=${wanted}: ` +
         `start with QUEUE_TYPE=${existing}, or drain the Sagaflow queues and delete them so that they are declared again as ${wanted} queues`,
     ]);
   }
+  if (argument === 'x-max-priority') return priorityMismatch(queue, received!, current!);
   const detail = argument === undefined ? text : `its '${argument}' is ${current}`;
   return new ConfigError([
     `queue '${queue}' exists on the broker with other arguments than this version declares (${detail}): ` +
       `drain it and delete it so that it is declared again`,
+  ]);
+}
+
+/**
+ * A command queue declared by a version without priorities (or with other levels). Its arguments cannot
+ * change in place, and deleting it loses what it holds, so the way is: stop what publishes to it, let
+ * its consumers empty it, delete it, start again.
+ */
+function priorityMismatch(queue: string, receivedText: string, currentText: string): ConfigError {
+  // The broker writes `none`, `'2'` or `the value '2' of type 'byte'`.
+  const levelOf = (text: string): string => /'(\d+)'/.exec(text)?.[1] ?? text;
+  const [received, current] = [levelOf(receivedText), levelOf(currentText)];
+  const how =
+    current === 'none'
+      ? 'without priorities (no x-max-priority), as versions before express orders declared it'
+      : received === 'none'
+        ? `with priorities (x-max-priority ${current}), as a newer version declares it`
+        : `with x-max-priority ${current} where this version declares ${received}`;
+  return new ConfigError([
+    `queue '${queue}' exists on the broker ${how}: a queue's arguments cannot change in place. ` +
+      `Stop the orchestrators, let the old participants empty the queue (its messages would be lost), ` +
+      `delete it (rabbitmqctl delete_queue ${queue} -p <vhost>, or the management UI) and start again: ` +
+      `it is declared anew`,
   ]);
 }
 

@@ -71,6 +71,26 @@ export function retryBucketsOf(delayMs: number, jitter: number): number[] {
   return [...new Set(spread)];
 }
 
+/**
+ * Priorities on the broker (DESIGN §2). A classic priority queue keeps one sub-queue per level, so there
+ * are few: standard commands go without a priority (0), express ones with `EXPRESS_PRIORITY`. The level
+ * between is left free on purpose: a queue's `x-max-priority` cannot change once declared (a 406 until the
+ * queue is drained and deleted), so a third level can come later without touching the brokers.
+ */
+export const MAX_PRIORITY = 2;
+export const EXPRESS_PRIORITY = 2;
+
+/**
+ * An express command's routing key: its usual key plus `.express`, under either `QUEUE_TYPE`. A classic
+ * priority queue is bound with both keys and orders by the message's priority; quorum queues have no
+ * priorities on RabbitMQ 3.10, so there each priority work queue `Q` has a second queue,
+ * `expressQueueOf(Q)`, bound with the express keys alone. One key for both types keeps an outbox entry
+ * or a dead letter routable after the queue type changed.
+ */
+export const expressRoutingKeyOf = (routingKey: string): string => `${routingKey}.express`;
+/** The queue that takes a quorum priority work queue's express commands. */
+export const expressQueueOf = (queue: string): string => `${queue}.express`;
+
 const ExchangeSpec = Strict({
   name: Type.String({ minLength: 1 }),
   type: Type.Union([Type.Literal('direct'), Type.Literal('topic'), Type.Literal('fanout')]),
@@ -84,6 +104,8 @@ const WorkQueueSpec = Strict({
   retryDelaysMs: Type.Array(Type.Integer({ minimum: 1, maximum: 86_400_000 }), { maxItems: 20 }),
   /** Each retry waits its delay ± this fraction, in `RETRY_BUCKETS` steps (see `retryBucketsOf`); 0 when absent. */
   retryJitter: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_RETRY_JITTER })),
+  /** Express messages overtake the backlog (every participant command queue); see `lanesOf`. */
+  priority: Type.Optional(Type.Boolean()),
 });
 
 /** A stream: an append-only log that readers attach to at an offset; it keeps what it holds until retention drops it. */
@@ -124,6 +146,8 @@ export function validateTopology(topology: unknown): Topology {
   if (exchanges.size !== t.exchanges.length) problems.push('duplicate exchange name');
   const queues = [...t.queues, ...(t.streams ?? [])];
   if (new Set(queues.map((q) => q.name)).size !== queues.length) problems.push('duplicate queue name');
+  const lanes = allLanes(t).map((l) => l.queue);
+  if (new Set(lanes).size !== lanes.length) problems.push('an express queue has the name of another queue');
   if (!exchanges.has(t.deadLetterExchange))
     problems.push(`dead-letter exchange '${t.deadLetterExchange}' is not declared`);
   for (const q of queues) {
@@ -135,9 +159,9 @@ export function validateTopology(topology: unknown): Topology {
   return t;
 }
 
-interface RetryPolicy {
+export interface RetryPolicy {
   retryDelaysMs: number[];
-  retryJitter: number;
+  retryJitter?: number;
 }
 
 function participantQueues(retry: RetryPolicy) {
@@ -147,6 +171,7 @@ function participantQueues(retry: RetryPolicy) {
       name: commandQueueOf(participant),
       bindings: commandsOf(participant).map((routingKey) => ({ exchange: EXCHANGES.commands, routingKey })),
       ...retry,
+      priority: true,
     };
     if (!spec.events) return [commands];
     const bindings = spec.events.routingKeys.map((routingKey) => ({ exchange: EXCHANGES.events, routingKey }));
@@ -217,7 +242,7 @@ export function notADeadLetterQueue(topology: Topology, queue: string): string |
 }
 
 /** Every TTL delay of a work queue's retry queues, ascending, each once (buckets of two delays may meet). */
-export function retryQueueDelaysOf(queue: WorkQueue): number[] {
+export function retryQueueDelaysOf(queue: RetryPolicy): number[] {
   const delays = queue.retryDelaysMs.flatMap((d) => retryBucketsOf(d, queue.retryJitter ?? 0));
   return [...new Set(delays)].sort((a, b) => a - b);
 }
@@ -228,13 +253,13 @@ export function retryQueueDelaysOf(queue: WorkQueue): number[] {
  * back spread over the jitter window.
  */
 export function pickRetryQueue(
-  queue: WorkQueue,
+  lane: Pick<QueueLane, 'queue' | 'retryJitter'>,
   delayMs: number,
   random: () => number = Math.random,
 ): { name: string; delayMs: number } {
-  const buckets = retryBucketsOf(delayMs, queue.retryJitter ?? 0);
+  const buckets = retryBucketsOf(delayMs, lane.retryJitter ?? 0);
   const chosen = buckets[Math.min(buckets.length - 1, Math.floor(random() * buckets.length))]!;
-  return { name: retryQueueOf(queue.name, chosen), delayMs: chosen };
+  return { name: retryQueueOf(lane.queue, chosen), delayMs: chosen };
 }
 
 /** A durable queue as the broker is asked to declare it. */
@@ -253,67 +278,117 @@ export interface BindingDeclaration {
 }
 
 /**
+ * A queue that consumers take a work queue's messages from. Mostly the work queue itself; a priority
+ * work queue `Q` of a quorum topology has two lanes: `Q` for standard messages and `Q.express` for
+ * express ones, each consumed on its own channel so that express messages never wait behind `Q`'s
+ * backlog. Every lane has its own retry queues, which bring a message back into that lane (an express
+ * command stays express through its retries), and dead-letters into its work queue's `Q.dlq`, where
+ * a replay sends it on its original routing key, so back into its lane.
+ */
+export interface QueueLane {
+  /** The queue consumed. */
+  queue: string;
+  /** The work queue of the topology it belongs to; its dead letters go to `dlqOf(workQueue)`. */
+  workQueue: string;
+  bindings: WorkQueue['bindings'];
+  retryDelaysMs: number[];
+  retryJitter?: number;
+  /** A classic priority queue: declared with `x-max-priority`. */
+  maxPriority?: number;
+}
+
+const isQuorum = (topology: Topology): boolean => (topology.queueType ?? DEFAULT_QUEUE_TYPE) === 'quorum';
+
+/** The lanes of one work queue of `topology` (see `QueueLane`). */
+export function lanesOf(topology: Topology, q: WorkQueue): QueueLane[] {
+  const lane: QueueLane = {
+    queue: q.name,
+    workQueue: q.name,
+    bindings: q.bindings,
+    retryDelaysMs: q.retryDelaysMs,
+    ...(q.retryJitter !== undefined && { retryJitter: q.retryJitter }),
+  };
+  if (!q.priority) return [lane];
+  const express = q.bindings.map((b) => ({ exchange: b.exchange, routingKey: expressRoutingKeyOf(b.routingKey) }));
+  if (!isQuorum(topology)) return [{ ...lane, bindings: [...q.bindings, ...express], maxPriority: MAX_PRIORITY }];
+  return [lane, { ...lane, queue: expressQueueOf(q.name), bindings: express }];
+}
+
+/** Every lane of every work queue of a topology. */
+export const allLanes = (topology: Topology): QueueLane[] => topology.queues.flatMap((q) => lanesOf(topology, q));
+
+/**
  * Every durable queue of a topology with its arguments: the one place they are written, read by
  * `declareTopology` and by the deployment's definitions file, which must agree to the letter (a queue
  * declared with other arguments is a 406).
  *
- * Classic queues keep the arguments they always had. Quorum queues (RabbitMQ ≥ 3.10, feature flag
- * `stream_queue` on) dead-letter at least once — the broker holds a message until the dead-letter
- * target confirmed it, which needs publishes refused rather than heads dropped when a queue is full —
- * and a work queue dead-letters a message by itself after `QUORUM_DELIVERY_LIMIT` deliveries. Retry
- * queues are quorum too: quorum queues take a message TTL since 3.10, and a message waiting for its
- * retry then survives the loss of a node and comes back into its work queue at least once. The
- * private queues `MessageBus.listen` declares stay classic: exclusive queues cannot be quorum. Streams
+ * Classic queues keep the arguments they always had, plus `x-max-priority` on priority work queues
+ * (their retry and dead-letter queues need none: a message keeps its priority through them). Quorum
+ * queues (RabbitMQ ≥ 3.10, feature flag `stream_queue` on) dead-letter at least once — the broker
+ * holds a message until the dead-letter target confirmed it, which needs publishes refused rather than
+ * heads dropped when a queue is full — and a work queue dead-letters a message by itself after
+ * `QUORUM_DELIVERY_LIMIT` deliveries. Retry queues are quorum too: quorum queues take a message TTL
+ * since 3.10, and a message waiting for its retry then survives the loss of a node and comes back into
+ * its work queue at least once. The private queues `MessageBus.listen` declares stay classic:
+ * exclusive queues cannot be quorum. Streams
  * come last, with their retention.
  */
 export function queueDeclarations(topology: Topology): QueueDeclaration[] {
-  const quorum = (topology.queueType ?? DEFAULT_QUEUE_TYPE) === 'quorum';
+  const quorum = isQuorum(topology);
   const atLeastOnce = quorum
     ? { 'x-queue-type': 'quorum', 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' }
     : {};
-  return topology.queues
-    .flatMap((q) => [
-      {
-        name: q.name,
-        arguments: {
-          ...atLeastOnce,
-          ...(quorum && { 'x-delivery-limit': QUORUM_DELIVERY_LIMIT }),
-          'x-dead-letter-exchange': topology.deadLetterExchange,
-          'x-dead-letter-routing-key': q.name,
-        },
+  const laneQueues = (lane: QueueLane): QueueDeclaration[] => [
+    {
+      name: lane.queue,
+      arguments: {
+        ...atLeastOnce,
+        ...(quorum && { 'x-delivery-limit': QUORUM_DELIVERY_LIMIT }),
+        ...(lane.maxPriority !== undefined && { 'x-max-priority': lane.maxPriority }),
+        'x-dead-letter-exchange': topology.deadLetterExchange,
+        'x-dead-letter-routing-key': lane.workQueue,
       },
-      { name: dlqOf(q.name), arguments: quorum ? { 'x-queue-type': 'quorum' } : {} },
-      ...retryQueueDelaysOf(q).map((delay) => ({
-        name: retryQueueOf(q.name, delay),
-        arguments: {
-          ...atLeastOnce,
-          'x-message-ttl': delay,
-          'x-dead-letter-exchange': '',
-          'x-dead-letter-routing-key': q.name,
-        },
-      })),
-    ])
-    .concat(
-      (topology.streams ?? []).map((s) => ({
-        name: s.name,
-        arguments: eventLogArguments({ maxBytes: s.maxBytes, maxAge: s.maxAge }),
-      })),
-    );
+    },
+    ...retryQueueDelaysOf(lane).map((delay) => ({
+      name: retryQueueOf(lane.queue, delay),
+      arguments: {
+        ...atLeastOnce,
+        'x-message-ttl': delay,
+        'x-dead-letter-exchange': '',
+        'x-dead-letter-routing-key': lane.queue,
+      },
+    })),
+  ];
+  const streams = (topology.streams ?? []).map((s) => ({
+    name: s.name,
+    arguments: eventLogArguments({ maxBytes: s.maxBytes, maxAge: s.maxAge }),
+  }));
+  return topology.queues
+    .flatMap((q) => {
+      const [main, ...more] = lanesOf(topology, q).map(laneQueues);
+      return [
+        main![0]!,
+        { name: dlqOf(q.name), arguments: quorum ? { 'x-queue-type': 'quorum' } : {} },
+        ...main!.slice(1),
+        ...more.flat(),
+      ];
+    })
+    .concat(streams);
 }
 
 /**
- * Every binding of a topology: each dead-letter queue to the dead-letter exchange, each work queue and
- * each stream to its exchanges.
+ * Every binding of a topology: each dead-letter queue to the dead-letter exchange, each lane and each
+ * stream to its exchanges.
  */
 export function bindingDeclarations(topology: Topology): BindingDeclaration[] {
-  const bindingsOf = (q: { name: string; bindings: { exchange: string; routingKey: string }[] }) =>
-    q.bindings.map((b) => ({ exchange: b.exchange, queue: q.name, routingKey: b.routingKey }));
+  const bindingsOf = (queue: string, bindings: WorkQueue['bindings']) =>
+    bindings.map((b) => ({ exchange: b.exchange, queue, routingKey: b.routingKey }));
   return topology.queues
     .flatMap((q) => [
       { exchange: topology.deadLetterExchange, queue: dlqOf(q.name), routingKey: q.name },
-      ...bindingsOf(q),
+      ...lanesOf(topology, q).flatMap((lane) => bindingsOf(lane.queue, lane.bindings)),
     ])
-    .concat((topology.streams ?? []).flatMap(bindingsOf));
+    .concat((topology.streams ?? []).flatMap((s) => bindingsOf(s.name, s.bindings)));
 }
 
 /** The part of amqplib's channel that declaring needs, so that any channel type will do. */

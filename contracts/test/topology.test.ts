@@ -1,10 +1,15 @@
 import { expect } from 'chai';
 import {
+  bindingDeclarations,
   ConfigError,
   declareTopology,
   deadLetterQueues,
   dlqOf,
   EXCHANGES,
+  EXPRESS_PRIORITY,
+  expressQueueOf,
+  lanesOf,
+  MAX_PRIORITY,
   QUEUES,
   QUORUM_DELIVERY_LIMIT,
   pickRetryQueue,
@@ -132,32 +137,41 @@ describe('topology', () => {
     });
 
     it('picks the bucket of a retry at random, every one about equally often', () => {
-      const payment = sagaflowTopology([1_000], 'classic', 0.2).queues.find((q) => q.name === QUEUES.payment)!;
-      expect(pickRetryQueue(payment, 1_000, () => 0)).to.deep.equal({
+      const topology = sagaflowTopology([1_000], 'classic', 0.2);
+      const [payment] = lanesOf(
+        topology,
+        topology.queues.find((q) => q.name === QUEUES.payment)!,
+      );
+      expect(pickRetryQueue(payment!, 1_000, () => 0)).to.deep.equal({
         name: retryQueueOf(QUEUES.payment, 800),
         delayMs: 800,
       });
-      expect(pickRetryQueue(payment, 1_000, () => 0.5).delayMs).to.equal(1_000);
-      expect(pickRetryQueue(payment, 1_000, () => 0.999_999).delayMs).to.equal(1_200);
+      expect(pickRetryQueue(payment!, 1_000, () => 0.5).delayMs).to.equal(1_000);
+      expect(pickRetryQueue(payment!, 1_000, () => 0.999_999).delayMs).to.equal(1_200);
       const picks = new Map<number, number>();
       for (let i = 0; i < 5_000; i++) {
-        const { delayMs } = pickRetryQueue(payment, 1_000);
+        const { delayMs } = pickRetryQueue(payment!, 1_000);
         picks.set(delayMs, (picks.get(delayMs) ?? 0) + 1);
       }
       expect([...picks.keys()].sort((a, b) => a - b)).to.deep.equal([800, 900, 1_000, 1_100, 1_200]);
       // 1,000 expected each; 800..1,200 is over 7 standard deviations wide.
       for (const [delay, count] of picks) expect(count, `${delay} ms`).to.be.within(800, 1_200);
-      const plain = sagaflowTopology([1_000], 'classic', 0).queues.find((q) => q.name === QUEUES.payment)!;
+      const plain = { queue: QUEUES.payment, retryJitter: 0 };
       expect(pickRetryQueue(plain, 1_000, () => 0.9).name).to.equal(retryQueueOf(QUEUES.payment, 1_000));
     });
   });
 
   describe('queue declarations', () => {
-    it('declares classic queues with the arguments they always had', () => {
+    it('declares classic queues with the arguments they always had, command queues with priorities', () => {
       const topology = sagaflowTopology([100]);
       expect(argumentsOf(topology, QUEUES.payment)).to.deep.equal({
+        'x-max-priority': MAX_PRIORITY,
         'x-dead-letter-exchange': EXCHANGES.deadLetter,
         'x-dead-letter-routing-key': QUEUES.payment,
+      });
+      expect(argumentsOf(topology, QUEUES.replies)).to.deep.equal({
+        'x-dead-letter-exchange': EXCHANGES.deadLetter,
+        'x-dead-letter-routing-key': QUEUES.replies,
       });
       expect(argumentsOf(topology, dlqOf(QUEUES.payment))).to.deep.equal({});
       expect(argumentsOf(topology, retryQueueOf(QUEUES.payment, 100))).to.deep.equal({
@@ -188,7 +202,105 @@ describe('topology', () => {
         'x-dead-letter-routing-key': QUEUES.payment,
       });
       for (const q of queueDeclarations(topology)) expect(q.arguments['x-queue-type'], q.name).to.equal('quorum');
-      expect(JSON.stringify(topology)).to.not.contain('x-max-priority');
+      expect(JSON.stringify(queueDeclarations(topology))).to.not.contain('x-max-priority');
+    });
+
+    it('marks every participant command queue as a priority queue, and no other', () => {
+      const topology = sagaflowTopology();
+      const priority = topology.queues.filter((q) => q.priority).map((q) => q.name);
+      expect(priority).to.have.members([QUEUES.inventory, QUEUES.payment, QUEUES.notification]);
+      expect(EXPRESS_PRIORITY).to.be.within(1, MAX_PRIORITY);
+    });
+
+    it('binds a classic priority queue with its routing keys and their express keys', () => {
+      const topology = sagaflowTopology([100]);
+      const bound = bindingDeclarations(topology).filter((b) => b.queue === QUEUES.payment);
+      expect(bound.map((b) => b.routingKey)).to.have.members([
+        'payment.charge',
+        'payment.refund',
+        'payment.charge.express',
+        'payment.refund.express',
+      ]);
+      expect(queueDeclarations(topology).map((q) => q.name)).to.not.include(expressQueueOf(QUEUES.payment));
+    });
+
+    it('gives a quorum priority queue an express queue with its own retries, dead-lettering into the same DLQ', () => {
+      const topology = sagaflowTopology([100], 'quorum');
+      const express = expressQueueOf(QUEUES.payment);
+      expect(argumentsOf(topology, express)).to.deep.equal(argumentsOf(topology, QUEUES.payment));
+      expect(argumentsOf(topology, express)['x-dead-letter-routing-key']).to.equal(QUEUES.payment);
+      expect(argumentsOf(topology, retryQueueOf(express, 100))).to.include({
+        'x-message-ttl': 100,
+        'x-dead-letter-routing-key': express,
+      });
+      const names = queueDeclarations(topology).map((q) => q.name);
+      expect(names).to.not.include(dlqOf(express));
+      expect(new Set(names).size, 'no queue declared twice').to.equal(names.length);
+      const keysOf = (queue: string) =>
+        bindingDeclarations(topology)
+          .filter((b) => b.queue === queue && b.exchange === EXCHANGES.commands)
+          .map((b) => b.routingKey);
+      expect(keysOf(QUEUES.payment)).to.have.members(['payment.charge', 'payment.refund']);
+      expect(keysOf(express)).to.have.members(['payment.charge.express', 'payment.refund.express']);
+      expect(deadLetterQueues(topology)).to.not.include(dlqOf(express));
+    });
+
+    it('derives the priority handling from the flag alone, for any work queue', () => {
+      // Such as the per-currency payment queues: a work queue built elsewhere gets it from its data.
+      const topology = sagaflowTopology([100]);
+      const perCurrency = {
+        name: 'payment.commands.eur',
+        bindings: [{ exchange: EXCHANGES.commands, routingKey: 'payment.charge.eur' }],
+        retryDelaysMs: [100],
+        priority: true,
+      };
+      for (const queueType of ['classic', 'quorum'] as const) {
+        const t = validateTopology({ ...topology, queueType, queues: [...topology.queues, perCurrency] });
+        const lanes = lanesOf(t, perCurrency);
+        const keys = lanes.flatMap((l) => l.bindings.map((b) => `${l.queue} ${b.routingKey}`));
+        if (queueType === 'classic') {
+          expect(lanes.map((l) => l.maxPriority)).to.deep.equal([MAX_PRIORITY]);
+          expect(keys).to.deep.equal([
+            'payment.commands.eur payment.charge.eur',
+            'payment.commands.eur payment.charge.eur.express',
+          ]);
+        } else {
+          expect(keys).to.deep.equal([
+            'payment.commands.eur payment.charge.eur',
+            'payment.commands.eur.express payment.charge.eur.express',
+          ]);
+        }
+      }
+      const plain = { ...perCurrency, priority: undefined };
+      expect(lanesOf(topology, plain)).to.deep.equal([
+        { queue: plain.name, workQueue: plain.name, bindings: plain.bindings, retryDelaysMs: [100] },
+      ]);
+    });
+
+    it("rejects a queue named like another priority queue's express queue", () => {
+      const topology = sagaflowTopology([100], 'quorum');
+      const clash = { name: expressQueueOf(QUEUES.payment), bindings: [], retryDelaysMs: [] };
+      expect(() => validateTopology({ ...topology, queues: [...topology.queues, clash] })).to.throw(
+        SagaflowError,
+        /express queue has the name of another queue/,
+      );
+    });
+
+    it('explains a command queue declared without priorities in one line saying what to do', () => {
+      const explained = (received: string, current: string) =>
+        explainDeclareFailure(
+          refusal('payment.commands', 'x-max-priority', received, current),
+          'payment.commands',
+          'classic',
+        ) as ConfigError;
+      const old = explained("the value '2' of type 'byte'", 'none');
+      expect(old).to.be.instanceOf(ConfigError);
+      expect(old.message).to.contain("queue 'payment.commands' exists on the broker without priorities");
+      expect(old.message).to.contain('delete it (rabbitmqctl delete_queue payment.commands');
+      expect(explained('none', "the value '2' of type 'byte'").message).to.contain(
+        'with priorities (x-max-priority 2), as a newer version declares it',
+      );
+      expect(explained("'2'", "'5'").message).to.contain('with x-max-priority 5 where this version declares 2');
     });
 
     it('explains a queue of the other type in one line saying what to do', () => {
@@ -243,6 +355,21 @@ describe('topology', () => {
       }
       // The raw channel survived every declaration (a mismatch would have closed it).
       await channel.checkExchange(EXCHANGES.deadLetter);
+    });
+
+    it('refuses at once to connect where a command queue was declared without priorities, saying what to do', async () => {
+      const channel = await fixture.channel();
+      await channel.assertQueue(QUEUES.payment, {
+        durable: true,
+        arguments: { 'x-dead-letter-exchange': EXCHANGES.deadLetter, 'x-dead-letter-routing-key': QUEUES.payment },
+      });
+      const refused = await fixture.bus({ topology: sagaflowTopology([50, 100]) }).then(
+        () => expect.fail('connected'),
+        (error: unknown) => error as ConfigError,
+      );
+      expect(refused).to.be.instanceOf(ConfigError);
+      expect(refused.message).to.not.contain('\n');
+      expect(refused.message).to.contain(`queue '${QUEUES.payment}' exists on the broker without priorities`);
     });
 
     it('declares the quorum topology twice on one channel and from two buses', async () => {

@@ -1,7 +1,16 @@
 import { randomFillSync, randomUUID } from 'node:crypto';
-import { Envelope, isMessageType, MESSAGES, type Message, type MessageType, type PayloadOf } from '../messages.js';
+import {
+  Envelope,
+  isMessageType,
+  MESSAGES,
+  type CommandType,
+  type Message,
+  type MessageType,
+  type PayloadOf,
+} from '../messages.js';
 import { describeIssues, validator } from '../validation.js';
-import { EXCHANGES } from '../topology.js';
+import { EXCHANGES, EXPRESS_PRIORITY, expressRoutingKeyOf } from '../topology.js';
+import type { OrderPriority } from '../schemas/sagas.js';
 import type { DeadLetterReason } from '../headers.js';
 import { SagaflowError } from '../errors.js';
 
@@ -48,11 +57,28 @@ export function createMessage<T extends MessageType>(
   };
 }
 
+/** Where a message is published, and the AMQP priority it carries (none: the lowest). */
+export interface Route {
+  exchange: string;
+  routingKey: string;
+  priority?: number;
+}
+
 /** Where a message goes by default: commands and replies by type, events by type unless told otherwise. */
-export function routeOf(type: MessageType): { exchange: string; routingKey: string } {
+export function routeOf(type: MessageType): Route {
   const kind = MESSAGES[type].kind;
   const exchange = kind === 'command' ? EXCHANGES.commands : kind === 'reply' ? EXCHANGES.replies : EXCHANGES.events;
   return { exchange, routingKey: type };
+}
+
+/**
+ * Where a command of an order of `priority` goes: a standard one by its type, an express one on its
+ * express routing key with `EXPRESS_PRIORITY`, which serves it first under either `QUEUE_TYPE`.
+ */
+export function commandRouteOf(type: CommandType, priority: OrderPriority): Route {
+  const route = routeOf(type);
+  if (priority !== 'express') return route;
+  return { ...route, routingKey: expressRoutingKeyOf(route.routingKey), priority: EXPRESS_PRIORITY };
 }
 
 export type Decoded = { ok: true; message: Message } | { ok: false; reason: DeadLetterReason; detail: string };

@@ -11,12 +11,14 @@ export {
   assertValidMessage,
   checkMessage,
   childTraceparent,
+  commandRouteOf,
   createMessage,
   decodeMessage,
   newTraceparent,
   routeOf,
   type Decoded,
   type MessageOptions,
+  type Route,
 } from './envelope.js';
 export {
   ack,

@@ -6,12 +6,19 @@ import { asStoreFailure, STORE_UNAVAILABLE } from '../store-unavailable.js';
 import { ConfigError } from '../config.js';
 import type { ErrorInfo } from '../schemas/common.js';
 import type { Message } from '../messages.js';
-import { assertValidMessage, decodeMessage, routeOf } from './envelope.js';
+import { assertValidMessage, decodeMessage, routeOf, type Route } from './envelope.js';
 import { ChannelAcks } from './channel-acks.js';
 import { ack, type HandlerResult, type MessageHandler } from './handler-result.js';
 import { HEADERS, type DeadLetterReason } from '../headers.js';
 import { explainFeatureFlagOff } from '../declare-failure.js';
-import { declareTopology, pickRetryQueue, validateTopology, type Topology, type WorkQueue } from '../topology.js';
+import {
+  declareTopology,
+  lanesOf,
+  pickRetryQueue,
+  validateTopology,
+  type QueueLane,
+  type Topology,
+} from '../topology.js';
 
 export interface MessageBusOptions {
   url: string;
@@ -237,7 +244,7 @@ export class MessageBus {
   }
 
   /** Validates and publishes one message; resolves once the broker confirmed it. */
-  async publish(message: Message, route = routeOf(message.type)): Promise<void> {
+  async publish(message: Message, route: Route = routeOf(message.type)): Promise<void> {
     assertValidMessage(message);
     await this.publishBuilt(message, route);
   }
@@ -247,13 +254,10 @@ export class MessageBus {
    * in (the orchestrator's outbox), without checking it against its schema a second time; every
    * consumer still checks it on receipt and dead-letters what does not conform.
    */
-  publishBuilt(message: Message, route = routeOf(message.type)): Promise<void> {
-    return this.publishRaw(
-      route.exchange,
-      route.routingKey,
-      Buffer.from(JSON.stringify(message)),
-      messageProperties(message),
-    );
+  publishBuilt(message: Message, route: Route = routeOf(message.type)): Promise<void> {
+    const properties = messageProperties(message);
+    if (route.priority) properties.priority = route.priority;
+    return this.publishRaw(route.exchange, route.routingKey, Buffer.from(JSON.stringify(message)), properties);
   }
 
   /**
@@ -307,26 +311,34 @@ export class MessageBus {
     this.waitingPublishes.clear();
   }
 
-  /** Consumes a work queue of the topology with manual acks, retries and dead-lettering. */
+  /**
+   * Consumes a work queue of the topology with manual acks, retries and dead-lettering: each of its lanes
+   * (the queue, and its express queue under quorum; see `QueueLane`) on a channel and prefetch of its own.
+   */
   async consume(queue: string, handler: MessageHandler, options: ConsumeOptions = {}): Promise<Subscription> {
     const spec = this.topology.queues.find((q) => q.name === queue);
     if (!spec) throw SagaflowError.nonRetryable('unknown_queue', `queue '${queue}' is not in the topology`);
-    const consumer = new QueueConsumer(
-      this,
-      spec,
-      handler,
-      options.prefetch ?? 32,
-      options.drainTimeoutMs ?? 10_000,
-      this.log,
+    const consumers = lanesOf(this.topology, spec).map(
+      (lane) =>
+        new QueueConsumer(this, lane, handler, options.prefetch ?? 32, options.drainTimeoutMs ?? 10_000, this.log),
     );
-    this.consumers.add(consumer);
-    await consumer.start();
-    return {
-      stop: async () => {
-        await consumer.stop();
-        this.consumers.delete(consumer);
-      },
+    const stop = async (running: QueueConsumer[]) => {
+      await Promise.all(running.map((c) => c.stop()));
+      for (const c of running) this.consumers.delete(c);
     };
+    const started: QueueConsumer[] = [];
+    try {
+      // The express lane first, so that the standard lane's backlog does not get going before it.
+      for (const consumer of [...consumers].reverse()) {
+        this.consumers.add(consumer);
+        started.push(consumer);
+        await consumer.start();
+      }
+    } catch (error) {
+      await stop(started);
+      throw error;
+    }
+    return { stop: () => stop(consumers) };
   }
 
   /**
@@ -402,7 +414,7 @@ class QueueConsumer {
 
   constructor(
     private readonly bus: MessageBus,
-    private readonly spec: WorkQueue,
+    private readonly lane: QueueLane,
     private readonly handler: MessageHandler,
     private readonly prefetch: number,
     private readonly drainTimeoutMs: number,
@@ -420,7 +432,7 @@ class QueueConsumer {
         if (this.channel === channel) this.channel = this.acks = undefined;
       });
       await channel.prefetch(this.prefetch);
-      const { consumerTag } = await channel.consume(this.spec.name, (raw) => {
+      const { consumerTag } = await channel.consume(this.lane.queue, (raw) => {
         if (!raw) return; // the broker cancelled the consumer; the setup runs again on reconnect
         acks.received(raw.fields.deliveryTag);
         if (this.stopping) {
@@ -434,7 +446,7 @@ class QueueConsumer {
       this.consumerTag = consumerTag;
     });
     this.wrapper.on('error', (err) =>
-      this.log.warn('consumer channel error', { queue: this.spec.name, error: (err as Error).message }),
+      this.log.warn('consumer channel error', { queue: this.lane.queue, error: (err as Error).message }),
     );
     await this.wrapper.waitForConnect();
   }
@@ -446,9 +458,9 @@ class QueueConsumer {
       const channel = this.channel;
       if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
       const drained = Promise.allSettled([...this.inFlight]);
-      await waitFor(drained, this.drainTimeoutMs, `draining ${this.spec.name}`).catch((error: Error) =>
+      await waitFor(drained, this.drainTimeoutMs, `draining ${this.lane.queue}`).catch((error: Error) =>
         this.log.warn('closing the consumer with handlers still running', {
-          queue: this.spec.name,
+          queue: this.lane.queue,
           running: this.inFlight.size,
           error: error.message,
         }),
@@ -472,7 +484,7 @@ class QueueConsumer {
       try {
         result =
           (await this.handler(decoded.message, {
-            queue: this.spec.name,
+            queue: this.lane.queue,
             attempt,
             redelivered: raw.fields.redelivered,
           })) ?? ack();
@@ -483,12 +495,12 @@ class QueueConsumer {
     }
     if (result.action !== 'ack' && channel !== this.channel) {
       // The broker already put the original back; moving a copy as well would run it twice.
-      this.log.debug('left a failed message to its redelivery', { queue: this.spec.name });
+      this.log.debug('left a failed message to its redelivery', { queue: this.lane.queue });
       return;
     }
     try {
       if (result.action === 'retry') {
-        const delays = this.spec.retryDelaysMs;
+        const delays = this.lane.retryDelaysMs;
         if (result.error.type === STORE_UNAVAILABLE && delays.length > 0) {
           // The message did nothing wrong: it waits out the outage without spending its retry budget.
           await this.sendToRetry(raw, attempt - 1, delays[0]!, result.error);
@@ -500,7 +512,7 @@ class QueueConsumer {
     } catch (error) {
       // The copy was not confirmed: keep the original on the queue so nothing is lost.
       this.log.warn('could not move a failed message; it goes back on the queue', {
-        queue: this.spec.name,
+        queue: this.lane.queue,
         messageId: raw.properties.messageId,
         error: (error as Error).message,
       });
@@ -513,14 +525,14 @@ class QueueConsumer {
   /** Acks on the channel the delivery came from; a stale delivery tag on a new channel is dropped. */
   private settle(channel: Channel, raw: ConsumeMessage, how: 'ack' | 'requeue'): void {
     if (channel !== this.channel) {
-      this.log.debug('dropped a stale ack: the broker already requeued the message', { queue: this.spec.name });
+      this.log.debug('dropped a stale ack: the broker already requeued the message', { queue: this.lane.queue });
       return;
     }
     try {
       if (how === 'ack') this.acks!.ack(raw.fields.deliveryTag);
       else this.acks!.requeue(raw);
     } catch (error) {
-      this.log.debug('ack on a closed channel dropped', { queue: this.spec.name, error: (error as Error).message });
+      this.log.debug('ack on a closed channel dropped', { queue: this.lane.queue, error: (error as Error).message });
     }
   }
 
@@ -530,7 +542,7 @@ class QueueConsumer {
       ...headers,
       [HEADERS.attempts]: attempt,
       [HEADERS.error]: JSON.stringify(error),
-      [HEADERS.queue]: this.spec.name,
+      [HEADERS.queue]: this.lane.queue,
       [HEADERS.originalExchange]: headers[HEADERS.originalExchange] ?? raw.fields.exchange,
       [HEADERS.originalRoutingKey]: headers[HEADERS.originalRoutingKey] ?? raw.fields.routingKey,
       [HEADERS.firstFailureAt]: headers[HEADERS.firstFailureAt] ?? new Date().toISOString(),
@@ -538,15 +550,16 @@ class QueueConsumer {
   }
 
   private copyProperties(raw: ConsumeMessage, headers: Record<string, unknown>): Options.Publish {
-    const { messageId, correlationId, type, contentType, timestamp } = raw.properties;
-    return { messageId, correlationId, type, contentType, timestamp, headers };
+    // The priority goes along: an express command stays express through its retries and its DLQ replay.
+    const { messageId, correlationId, type, contentType, timestamp, priority } = raw.properties;
+    return { messageId, correlationId, type, contentType, timestamp, headers, ...(priority && { priority }) };
   }
 
   /** Parks the message in a retry queue of `delayMs`, a bucket picked at random when the queue has a jitter. */
   private async sendToRetry(raw: ConsumeMessage, attempt: number, delayMs: number, error: ErrorInfo): Promise<void> {
-    const retryQueue = pickRetryQueue(this.spec, delayMs);
+    const retryQueue = pickRetryQueue(this.lane, delayMs);
     this.log.info('message retried later', {
-      queue: this.spec.name,
+      queue: this.lane.queue,
       messageId: raw.properties.messageId,
       attempt,
       delayMs: retryQueue.delayMs,
@@ -563,7 +576,7 @@ class QueueConsumer {
     error: ErrorInfo,
   ): Promise<void> {
     this.log.warn('message dead-lettered', {
-      queue: this.spec.name,
+      queue: this.lane.queue,
       messageId: raw.properties.messageId,
       sagaId: raw.properties.correlationId,
       reason,
@@ -576,7 +589,7 @@ class QueueConsumer {
     };
     await this.bus.publishRaw(
       this.bus.topology.deadLetterExchange,
-      this.spec.name,
+      this.lane.workQueue,
       raw.content,
       this.copyProperties(raw, headers),
     );

@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Cents, Currency, Email, Id, OrderLine, PricedLine, Strict } from './common.js';
-import { OrderStatus, SagaStatus, SagaType } from './sagas.js';
+import { OrderPriority, OrderStatus, SagaStatus, SagaType } from './sagas.js';
 
 export const CreateOrderRequest = Strict({
   customerId: Id,
@@ -11,6 +11,8 @@ export const CreateOrderRequest = Strict({
     method: Type.Literal('card'),
     token: Type.String({ minLength: 1, maxLength: 200 }),
   }),
+  /** `standard` when absent. */
+  priority: Type.Optional(OrderPriority),
 });
 export type CreateOrderRequest = Static<typeof CreateOrderRequest>;
 

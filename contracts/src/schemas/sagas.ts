@@ -18,6 +18,14 @@ export const TERMINAL_SAGA_STATUSES: readonly SagaStatus[] = ['COMPLETED', 'CANC
 export const OrderStatus = Type.Union([Type.Literal('PENDING'), Type.Literal('CONFIRMED'), Type.Literal('CANCELLED')]);
 export type OrderStatus = Static<typeof OrderStatus>;
 
+/**
+ * How urgently an order's commands are served (DESIGN §2, §5): an `express` order's commands overtake the
+ * `standard` ones waiting in a participant's queue. `standard` when a request names none.
+ */
+export const OrderPriority = Type.Union([Type.Literal('standard'), Type.Literal('express')]);
+export type OrderPriority = Static<typeof OrderPriority>;
+export const DEFAULT_ORDER_PRIORITY: OrderPriority = 'standard';
+
 export const TimelineKind = Type.Union([
   Type.Literal('saga.started'),
   Type.Literal('command.sent'),
@@ -73,6 +81,7 @@ export const Order = Strict({
   lines: Type.Optional(Type.Array(PricedLine)),
   totalCents: Type.Union([Cents, Type.Null()]),
   currency: Currency,
+  priority: OrderPriority,
   reason: Type.Optional(Type.String()),
   cancellationSagaId: Type.Optional(Id),
   createdAt: IsoDate,

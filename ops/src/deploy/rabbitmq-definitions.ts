@@ -5,6 +5,7 @@ import {
   bindingDeclarations,
   sagaflowTopology,
   dlqOf,
+  lanesOf,
   queueDeclarations,
   retryQueueOf,
   type QueueType,
@@ -34,7 +35,7 @@ export type BrokerUser = (typeof BROKER_USERS)[number];
 export const passwordVariableOf = (user: string): string => `RABBITMQ_${user.toUpperCase()}_PASSWORD`;
 
 interface Access {
-  /** Work queues it consumes (their retry queues and dead-letter exchange come with them). */
+  /** Work queues it consumes (their express queues, retry queues and dead-letter exchange come with them). */
   consumes: string[];
   /** Exchanges it publishes to. */
   publishes: string[];
@@ -159,9 +160,14 @@ function permissionOf(user: BrokerUser, topology: Topology, vhost: string): Perm
   if (user === 'admin') return { user, vhost, configure: '.*', write: '.*', read: '.*' };
   const access = ACCESS[user];
   const exchanges = topology.exchanges.map((e) => escape(e.name));
-  const everyQueue = topology.queues.flatMap((q) => [...queueNames(q.name), escape(dlqOf(q.name))]);
   const dlqs = topology.queues.map((q) => escape(dlqOf(q.name)));
-  const consumed = access.consumes.map(escape);
+  const everyQueue = topology.queues.flatMap((q) => [
+    ...lanesOf(topology, q).flatMap((lane) => queueNames(lane.queue)),
+    escape(dlqOf(q.name)),
+  ]);
+  const consumed = topology.queues
+    .filter((q) => access.consumes.includes(q.name))
+    .flatMap((q) => lanesOf(topology, q).map((lane) => escape(lane.queue)));
   const listening = access.listens ? [SERVER_NAMED] : [];
   const streams = (topology.streams ?? []).map((q) => escape(q.name));
   const declaredStreams = access.declaresStreams ? streams : [];

@@ -12,6 +12,7 @@ export const orderView = (o: OrderRecord): Order => ({
   ...(o.lines && { lines: o.lines }),
   totalCents: o.totalCents,
   currency: o.currency,
+  priority: o.priority,
   ...(o.reason && { reason: o.reason }),
   ...(o.cancellationSagaId && { cancellationSagaId: o.cancellationSagaId }),
   createdAt: o.createdAt.toISOString(),

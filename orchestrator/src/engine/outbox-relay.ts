@@ -67,7 +67,7 @@ export class OutboxRelay {
     this.inFlight.add(entry.messageId);
     try {
       // The engine built the message from the saga's validated input and replies; the consumer checks it.
-      await this.bus.publishBuilt(entry.message, { exchange: entry.exchange, routingKey: entry.routingKey });
+      await this.bus.publishBuilt(entry.message, entry);
       this.confirmed.push(entry.messageId);
       return true;
     } catch (error) {

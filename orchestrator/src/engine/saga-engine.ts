@@ -1,5 +1,11 @@
 import { hash, randomUUID } from 'node:crypto';
-import type { CreateOrderRequest, Message, SagaType } from '@sagaflow/contracts';
+import {
+  DEFAULT_ORDER_PRIORITY,
+  type CreateOrderRequest,
+  type Message,
+  type OrderPriority,
+  type SagaType,
+} from '@sagaflow/contracts';
 import { newTraceparent, type Logger } from '@sagaflow/contracts/messaging';
 import { definitionFor, latestVersion } from '../sagas/index.js';
 import type { CancellationSagaInput, OrderSagaInput, ReplyPayload, SagaEvent } from '../sagas/saga-protocol.js';
@@ -74,7 +80,11 @@ export class SagaEngine {
     // No read of the key first: the insert gives way to an order holding it and returns that order, so a
     // keyed order costs what an unkeyed one does, and only a replay pays for the read. Only a keyed order
     // is ever compared with another request, so an unkeyed one keeps no hash.
-    const requestHash = idempotencyKey === null ? null : hash('sha256', canonicalJson(request));
+    const { priority = DEFAULT_ORDER_PRIORITY, ...rest } = request;
+    // A standard request hashes without the field, as it did before priorities: a key used before them
+    // still matches its replay, and naming `standard` is the same request as naming none.
+    const hashed = priority === DEFAULT_ORDER_PRIORITY ? rest : request;
+    const requestHash = idempotencyKey === null ? null : hash('sha256', canonicalJson(hashed));
     const orderId = `ord_${randomUUID()}`;
     const sagaId = `saga_${randomUUID()}`;
     const input: OrderSagaInput = {
@@ -87,7 +97,7 @@ export class SagaEngine {
       payment: request.payment,
       maxAttempts: this.options.maxAttempts,
     };
-    const commit = this.begin('order', sagaId, orderId, input, traceparent);
+    const commit = this.begin('order', sagaId, orderId, priority, input, traceparent);
     const now = commit.saga.createdAt;
     const order: OrderRecord = {
       orderId,
@@ -99,6 +109,7 @@ export class SagaEngine {
       customerId: request.customerId,
       customerEmail: request.customerEmail,
       currency: request.currency,
+      priority,
       items: request.items,
       lines: null,
       totalCents: null,
@@ -135,7 +146,7 @@ export class SagaEngine {
       lines: order.lines,
       maxAttempts: this.options.maxAttempts,
     };
-    const commit = this.begin('cancellation', sagaId, orderId, input, traceparent);
+    const commit = this.begin('cancellation', sagaId, orderId, order.priority, input, traceparent);
     const result = await store.startCancellation(orderId, commit.saga, commit.outbox);
     if (!result.started) {
       commit.machine.stop();
@@ -172,6 +183,7 @@ export class SagaEngine {
     type: SagaType,
     sagaId: string,
     orderId: string,
+    priority: OrderPriority,
     input: unknown,
     traceparent?: string,
   ): SagaCommit & { machine: RunningSaga } {
@@ -179,7 +191,7 @@ export class SagaEngine {
     const machine = new RunningSaga(definitionFor(type, definitionVersion), { input });
     const commit = startSaga(
       machine,
-      { sagaId, type, definitionVersion, orderId },
+      { sagaId, type, definitionVersion, orderId, priority },
       this.settings,
       traceparent ?? newTraceparent(),
     );

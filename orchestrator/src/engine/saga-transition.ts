@@ -1,12 +1,5 @@
-import {
-  EXCHANGES,
-  sagaEventKey,
-  type SagaStatus,
-  type SagaType,
-  type TimelineEntry,
-  type TimelineKind,
-} from '@sagaflow/contracts';
-import { createMessage, routeOf } from '@sagaflow/contracts/messaging';
+import { EXCHANGES, sagaEventKey, type SagaStatus, type TimelineEntry, type TimelineKind } from '@sagaflow/contracts';
+import { commandRouteOf, createMessage, type Route } from '@sagaflow/contracts/messaging';
 import { sagaStatusOf, stateNameOf } from '../sagas/index.js';
 import type { SagaCommandEmitted, SagaContextBase, SagaEvent } from '../sagas/saga-protocol.js';
 import { sagaSpanId, sagaTraceOf, stepSpanId, traceparentOf } from '../tracing/saga-trace.js';
@@ -84,15 +77,16 @@ function outboxFor(
   now: Date,
 ): OutboxEntry[] {
   // Every command and event of a saga shares its trace; a command's parent span is its step's.
+  // Commands go with their order's priority, compensations included; events need none.
   const trace = sagaTraceOf(saga);
-  const commands = emitted.map(({ command }) => {
+  const commands = emitted.map(({ command }): { message: OutboxEntry['message'] } & Route => {
     const message = createMessage(command.type, command.payload, {
       sagaId: saga.sagaId,
       commandId: command.commandId,
       traceparent: traceparentOf(trace, stepSpanId(command.commandId)),
       occurredAt: now,
     });
-    return { message, ...routeOf(command.type) };
+    return { message, ...commandRouteOf(command.type, saga.priority) };
   });
   const event = createMessage(
     'saga.changed',
@@ -111,11 +105,12 @@ function outboxFor(
   return [
     ...commands,
     { message: event, exchange: EXCHANGES.events, routingKey: sagaEventKey(saga.type, saga.status) },
-  ].map(({ message, exchange, routingKey }) => ({
+  ].map(({ message, exchange, routingKey, priority }) => ({
     messageId: message.messageId,
     sagaId: saga.sagaId,
     exchange,
     routingKey,
+    priority: priority ?? 0,
     message,
     createdAt: now,
   }));
@@ -134,7 +129,7 @@ function orderPatchOf(saga: SagaRecord, context: SagaContextBase): OrderPatch {
 
 function build(
   previous: SagaRecord | null,
-  base: Pick<SagaRecord, 'sagaId' | 'type' | 'definitionVersion' | 'orderId' | 'createdAt'>,
+  base: Pick<SagaRecord, 'sagaId' | 'type' | 'definitionVersion' | 'orderId' | 'priority' | 'createdAt'>,
   run: StepResult,
   leading: NewEntry[],
   settings: TransitionSettings,
@@ -181,7 +176,7 @@ function build(
 /** A new saga: what its machine, just started on its input, produced: its first commands, in the caller's trace. */
 export function startSaga(
   machine: RunningSaga,
-  base: { sagaId: string; type: SagaType; definitionVersion: number; orderId: string },
+  base: Pick<SagaRecord, 'sagaId' | 'type' | 'definitionVersion' | 'orderId' | 'priority'>,
   settings: TransitionSettings,
   traceparent: string,
 ): SagaCommit {

@@ -80,10 +80,13 @@ const SUBDOCUMENT_ARRAYS: Partial<Record<OrderFieldName, new () => object>> = {
 /** The `orders` schema, one path per field of `ORDER_FIELDS`. */
 function orderSchema(): mongoose.Schema<OrderDoc> {
   const paths = ORDER_FIELD_NAMES.map((name) => {
-    const { kind, nullable } = ORDER_FIELDS[name];
+    const { kind, nullable, default: fallback } = ORDER_FIELDS[name];
     const element = SUBDOCUMENT_ARRAYS[name];
     const type = element ? [buildSchema(element)] : MONGO_TYPES[kind];
-    return [name === 'orderId' ? '_id' : name, nullable ? { type, default: null } : { type, required: true }];
+    const rule = nullable
+      ? { default: null }
+      : { required: true, ...(fallback !== undefined && { default: fallback }) };
+    return [name === 'orderId' ? '_id' : name, { type, ...rule }];
   });
   const schema = new mongoose.Schema<OrderDoc>(Object.fromEntries(paths), {
     ...documentOptions,
@@ -121,6 +124,10 @@ export class SagaDoc {
 
   @prop({ type: () => String, required: true })
   orderId!: string;
+
+  /** Absent from sagas written before priorities: those are standard. */
+  @prop({ type: () => String, default: 'standard' })
+  priority?: string;
 
   @prop({ type: () => String, required: true })
   status!: string;
@@ -172,6 +179,10 @@ export class OutboxDoc {
 
   @prop({ type: () => String, required: true })
   routingKey!: string;
+
+  /** AMQP priority; absent from entries written before priorities (none). */
+  @prop({ type: () => Number, default: 0 })
+  priority?: number;
 
   @prop({ type: () => mongoose.Schema.Types.Mixed, required: true })
   message!: Record<string, unknown>;

@@ -238,6 +238,7 @@ export class MongoSagaStore implements SagaStore {
       sagaId: doc.sagaId,
       exchange: doc.exchange,
       routingKey: doc.routingKey,
+      priority: doc.priority ?? 0,
       message: doc.message as unknown as OutboxEntry['message'],
       createdAt: doc.createdAt,
     }));
@@ -365,6 +366,7 @@ export class MongoSagaStore implements SagaStore {
               sagaId: entry.sagaId,
               exchange: entry.exchange,
               routingKey: entry.routingKey,
+              priority: entry.priority,
               message: entry.message as unknown as Record<string, unknown>,
               createdAt: entry.createdAt,
               position,
@@ -412,7 +414,8 @@ function toOrder(doc: OrderDoc): OrderRecord {
   const order: Record<string, unknown> = {};
   for (const field of ORDER_FIELD_NAMES) {
     const value = field === 'orderId' ? doc._id : doc[field];
-    order[field] = ORDER_FIELDS[field].nullable ? (value ?? null) : value;
+    const { nullable, default: fallback } = ORDER_FIELDS[field];
+    order[field] = nullable ? (value ?? null) : (value ?? fallback);
   }
   return order as unknown as OrderRecord;
 }
@@ -423,6 +426,7 @@ function toSagaSummary(doc: Omit<SagaDoc, 'snapshot' | 'timeline'>): SagaSummary
     type: doc.type as SagaRecord['type'],
     definitionVersion: doc.definitionVersion,
     orderId: doc.orderId,
+    priority: (doc.priority ?? 'standard') as SagaRecord['priority'],
     status: doc.status as SagaStatus,
     state: doc.state,
     version: doc.version,

@@ -9,6 +9,11 @@ export interface OrderField {
   kind: FieldKind;
   /** Absent until set: NULL in PostgreSQL, `null` by default in MongoDB. */
   nullable?: true;
+  /**
+   * What an order stored before the field existed holds: a field added to a released schema has one.
+   * PostgreSQL adds its column to an older table with this default; MongoDB reads it into older documents.
+   */
+  default?: string;
 }
 
 /**
@@ -25,6 +30,7 @@ export const ORDER_FIELDS: Record<OrderFieldName, OrderField> = {
   customerId: { kind: 'text' },
   customerEmail: { kind: 'text' },
   currency: { kind: 'text' },
+  priority: { kind: 'text', default: 'standard' },
   items: { kind: 'json' },
   lines: { kind: 'json', nullable: true },
   totalCents: { kind: 'bigint', nullable: true },

@@ -54,6 +54,7 @@ const SAGA_SUMMARY_COLUMNS = [
   'type',
   'definition_version',
   'order_id',
+  'priority',
   'status',
   'state',
   'version',
@@ -71,6 +72,7 @@ const SAGA_CASTS: Record<(typeof SAGA_COLUMNS)[number], string> = {
   type: 'text',
   definition_version: 'integer',
   order_id: 'text',
+  priority: 'text',
   status: 'text',
   state: 'text',
   version: 'integer',
@@ -92,6 +94,13 @@ const FINISHED = `status = ANY (${FINISHED_ARRAY})`;
 const IN_FLIGHT = `status <> ALL (${FINISHED_ARRAY})`;
 
 const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+const SAGA_PRIORITY_COLUMN = "priority text NOT NULL DEFAULT 'standard'";
+const OUTBOX_PRIORITY_COLUMN = 'priority smallint NOT NULL DEFAULT 0';
+/** Order columns added after the orders table was first released (fields with a default). */
+const ADDED_ORDER_COLUMNS = ORDER_FIELD_NAMES.filter((field) => ORDER_FIELDS[field].default !== undefined).map(
+  (field) => columnDefinition(field),
+);
 
 /**
  * The saga store on PostgreSQL: orders, sagas (snapshot and timeline as JSONB) and the outbox in three
@@ -154,7 +163,33 @@ export class PostgresSagaStore implements SagaStore {
         if (found.rowCount === 0) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
       }
       await client.query(this.ddl());
+      await this.addMissingColumns(client);
     });
+  }
+
+  /**
+   * Brings tables created by an older version up to date: each column added since is added with its
+   * default, which is what the rows written before it mean (a standard order, a message without
+   * priority). Looked up first, so that a start against an up-to-date schema takes no table lock.
+   */
+  private async addMissingColumns(client: pg.PoolClient): Promise<void> {
+    const added: [table: string, definitions: string[]][] = [
+      [this.orders, ADDED_ORDER_COLUMNS],
+      [this.sagas, [SAGA_PRIORITY_COLUMN]],
+      [this.outbox, [OUTBOX_PRIORITY_COLUMN]],
+    ];
+    for (const [table, definitions] of added) {
+      const { rows } = await client.query<{ attname: string }>(
+        'SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped',
+        [table],
+      );
+      const present = new Set(rows.map((row) => row.attname));
+      for (const definition of definitions) {
+        if (!present.has(definition.split(' ')[0]!)) {
+          await client.query(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${definition}`);
+        }
+      }
+    }
   }
 
   /** Runs `work` in a transaction on one connection: committed when it resolves, rolled back when it throws. */
@@ -179,6 +214,7 @@ export class PostgresSagaStore implements SagaStore {
         type text NOT NULL,
         definition_version integer NOT NULL,
         order_id text NOT NULL,
+        ${SAGA_PRIORITY_COLUMN},
         status text NOT NULL,
         state text NOT NULL,
         version integer NOT NULL,
@@ -215,6 +251,7 @@ export class PostgresSagaStore implements SagaStore {
         saga_id text NOT NULL,
         exchange text NOT NULL,
         routing_key text NOT NULL,
+        ${OUTBOX_PRIORITY_COLUMN},
         message jsonb NOT NULL,
         created_at timestamptz NOT NULL,
         sent_at timestamptz
@@ -472,7 +509,7 @@ export class PostgresSagaStore implements SagaStore {
 
   async unsentOutbox(createdBefore: Date, limit: number): Promise<OutboxEntry[]> {
     const result = await this.query(
-      `SELECT message_id, saga_id, exchange, routing_key, message, created_at FROM ${this.outbox}
+      `SELECT message_id, saga_id, exchange, routing_key, priority, message, created_at FROM ${this.outbox}
        WHERE sent_at IS NULL AND created_at <= $1 ORDER BY created_at, seq LIMIT $2`,
       [createdBefore, limit],
     );
@@ -481,6 +518,7 @@ export class PostgresSagaStore implements SagaStore {
       sagaId: row.saga_id as string,
       exchange: row.exchange as string,
       routingKey: row.routing_key as string,
+      priority: row.priority as number,
       message: row.message as OutboxEntry['message'],
       createdAt: row.created_at as Date,
     }));
@@ -602,13 +640,14 @@ export class PostgresSagaStore implements SagaStore {
   /** The outbox insert of the entries `entries` (a JSON array) holds, for each row of the CTE `after`. */
   private outboxInsert(after: string, entries: string): string {
     return `, ob AS (
-        INSERT INTO ${this.outbox} (message_id, saga_id, exchange, routing_key, message, created_at)
-        SELECT x.message_id, x.saga_id, x.exchange, x.routing_key, x.message, x.created_at
+        INSERT INTO ${this.outbox} (message_id, saga_id, exchange, routing_key, priority, message, created_at)
+        SELECT x.message_id, x.saga_id, x.exchange, x.routing_key, x.priority, x.message, x.created_at
         FROM ${after} CROSS JOIN jsonb_to_recordset(${entries})
-          AS x(message_id text, saga_id text, exchange text, routing_key text, message jsonb, created_at timestamptz)
+          AS x(message_id text, saga_id text, exchange text, routing_key text, priority smallint, message jsonb,
+            created_at timestamptz)
         ON CONFLICT (message_id) DO UPDATE SET saga_id = EXCLUDED.saga_id, exchange = EXCLUDED.exchange,
-          routing_key = EXCLUDED.routing_key, message = EXCLUDED.message, created_at = EXCLUDED.created_at,
-          sent_at = NULL
+          routing_key = EXCLUDED.routing_key, priority = EXCLUDED.priority, message = EXCLUDED.message,
+          created_at = EXCLUDED.created_at, sent_at = NULL
       )`;
   }
 }
@@ -619,6 +658,7 @@ const sagaRow = (saga: SagaRecord): Record<(typeof SAGA_COLUMNS)[number], unknow
   type: saga.type,
   definition_version: saga.definitionVersion,
   order_id: saga.orderId,
+  priority: saga.priority,
   status: saga.status,
   state: saga.state,
   version: saga.version,
@@ -636,6 +676,7 @@ const outboxRow = (entry: OutboxEntry) => ({
   saga_id: entry.sagaId,
   exchange: entry.exchange,
   routing_key: entry.routingKey,
+  priority: entry.priority,
   message: entry.message,
   created_at: entry.createdAt.toISOString(),
 });
@@ -708,8 +749,9 @@ const statementName = (sql: string): string => {
 
 /** The column definition of an order field: its SQL type, NOT NULL unless the field is nullable. */
 function columnDefinition(field: OrderFieldName): string {
-  const { kind, nullable } = ORDER_FIELDS[field];
-  return `${columnOf(field)} ${SQL_TYPES[kind]}${nullable ? '' : ' NOT NULL'}`;
+  const { kind, nullable, default: fallback } = ORDER_FIELDS[field];
+  const defaultClause = fallback === undefined ? '' : ` DEFAULT '${fallback.replaceAll("'", "''")}'`;
+  return `${columnOf(field)} ${SQL_TYPES[kind]}${nullable ? '' : ' NOT NULL'}${defaultClause}`;
 }
 
 /** An order field's value as a statement parameter: JSON as text, SQL NULL for null. */
@@ -734,6 +776,7 @@ function toSagaSummary(row: Row): SagaSummaryRecord {
     type: row.type as SagaRecord['type'],
     definitionVersion: row.definition_version as number,
     orderId: row.order_id as string,
+    priority: row.priority as SagaRecord['priority'],
     status: row.status as SagaRecord['status'],
     state: row.state as string,
     version: row.version as number,

@@ -1,6 +1,7 @@
 import type {
   Message,
   OrderLine,
+  OrderPriority,
   OrderStatus,
   PricedLine,
   SagaStatus,
@@ -14,6 +15,8 @@ export interface SagaRecord {
   /** The machine version the saga started on; it runs on that version until it ends. */
   definitionVersion: number;
   orderId: string;
+  /** Its order's priority: how its commands are published (see `commandRouteOf`). */
+  priority: OrderPriority;
   status: SagaStatus;
   /** The machine's state value, dotted (`charging`, `compensation.releasing`). */
   state: string;
@@ -44,6 +47,7 @@ export interface OrderRecord {
   customerId: string;
   customerEmail: string;
   currency: string;
+  priority: OrderPriority;
   items: OrderLine[];
   lines: PricedLine[] | null;
   totalCents: number | null;
@@ -61,6 +65,8 @@ export interface OutboxEntry {
   sagaId: string;
   exchange: string;
   routingKey: string;
+  /** AMQP priority it is published with; 0 for none. Kept so that a message sent again keeps it. */
+  priority: number;
   message: Message;
   createdAt: Date;
 }

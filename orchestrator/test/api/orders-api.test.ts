@@ -112,6 +112,38 @@ describe('HTTP API: bad input gets a 4xx with a reason', function () {
     expect(again.body.orderId).to.equal(first.body.orderId);
   });
 
+  it('takes an optional priority, standard by default, and shows it on the order and in listings', async () => {
+    const customerId = `priority-${Date.now()}`;
+    const plain = await post(orderRequest({ customerId }));
+    const fast = await post(orderRequest({ customerId, priority: 'express' }));
+    expect([plain.status, fast.status]).to.deep.equal([202, 202]);
+    expect((await http(orchestrator.url, 'GET', `/orders/${plain.body.orderId}`)).body.priority).to.equal('standard');
+    expect((await http(orchestrator.url, 'GET', `/orders/${fast.body.orderId}`)).body.priority).to.equal('express');
+    const listed = await http(orchestrator.url, 'GET', `/orders?customerId=${customerId}`);
+    expect(listed.body.items.map((o: { priority: string }) => o.priority)).to.deep.equal(['express', 'standard']);
+    expect((await orchestrator.store.getSaga(fast.body.sagaId))!.priority).to.equal('express');
+  });
+
+  it('rejects an unknown priority with the field named', async () => {
+    for (const priority of ['urgent', 2, null]) {
+      const res = await post(orderRequest({ priority }));
+      expect(res.status, String(priority)).to.equal(400);
+      expect(res.body.error).to.equal('validation_failed');
+      expect(res.body.details.map((d: { path: string }) => d.path)).to.include('/priority');
+    }
+  });
+
+  it('takes a key reused with another priority as a reused key, and naming standard as naming none', async () => {
+    const key = `key-priority-${Date.now()}`;
+    const first = await post(orderRequest(), { 'idempotency-key': key });
+    const same = await post(orderRequest({ priority: 'standard' }), { 'idempotency-key': key });
+    expect(same.status).to.equal(202);
+    expect(same.body.orderId).to.equal(first.body.orderId);
+    const other = await post(orderRequest({ priority: 'express' }), { 'idempotency-key': key });
+    expect(other.status).to.equal(409);
+    expect(other.body.error).to.equal('idempotency_key_reused');
+  });
+
   it('pages orders newest first, orders created in the same millisecond by id', async () => {
     const customerId = `pager-${Date.now()}`;
     // Created together, so that several share a creation time and only the id can order them.

@@ -1,5 +1,5 @@
 import { silentLogger } from '@sagaflow/contracts/messaging';
-import { createTestSchema } from '@sagaflow/contracts/testing';
+import { createTestSchema, type TestSchema } from '@sagaflow/contracts/testing';
 import { expect } from 'chai';
 import pg from 'pg';
 import { PostgresSagaStore } from '../../src/store/postgres-saga-store.js';
@@ -17,6 +17,17 @@ describeSagaStoreContract('PostgreSQL', async () => {
     },
   };
 });
+
+/** A store on a schema of its own, not initialised, and a plain client on the same database. */
+async function storeWithClient(): Promise<{ schema: TestSchema; store: PostgresSagaStore; client: pg.Client }> {
+  const schema = await createTestSchema('saga_store');
+  const store = new PostgresSagaStore(schema.url, silentLogger());
+  const base = new URL(schema.url);
+  base.searchParams.delete('schema');
+  const client = new pg.Client({ connectionString: base.toString() });
+  await client.connect();
+  return { schema, store, client };
+}
 
 describe('PostgresSagaStore', function () {
   it('creates its schema and tables when two processes start at once', async function () {
@@ -36,12 +47,7 @@ describe('PostgresSagaStore', function () {
   });
 
   it('keeps its tables inside the schema named in the URL', async function () {
-    const schema = await createTestSchema('saga_store');
-    const store = new PostgresSagaStore(schema.url, silentLogger());
-    const base = new URL(schema.url);
-    base.searchParams.delete('schema');
-    const client = new pg.Client({ connectionString: base.toString() });
-    await client.connect();
+    const { schema, store, client } = await storeWithClient();
     try {
       await store.init();
       const tables = await client.query<{ table_name: string }>(
@@ -49,6 +55,57 @@ describe('PostgresSagaStore', function () {
         [schema.name],
       );
       expect(tables.rows.map((r) => r.table_name)).to.deep.equal(['orders', 'outbox', 'saga_counts', 'sagas']);
+    } finally {
+      await client.end();
+      await store.close();
+      await schema.drop();
+    }
+  });
+
+  it('brings tables of a version before priorities up to date, their rows standard and without priority', async function () {
+    const { schema, store, client } = await storeWithClient();
+    const { order, saga, outbox } = orderFixture();
+    try {
+      await store.init();
+      // As the version before priorities left them: no priority columns, rows written without them.
+      const table = (name: string) => `"${schema.name}".${name}`;
+      for (const name of ['orders', 'sagas', 'outbox']) {
+        await client.query(`ALTER TABLE ${table(name)} DROP COLUMN priority`);
+      }
+      await client.query(
+        `INSERT INTO ${table('orders')} (order_id, saga_id, active_saga_id, saga_status, status, customer_id,
+           customer_email, currency, items, created_at, updated_at)
+         VALUES ($1, $2, $2, 'RUNNING', 'PENDING', 'c', 'a@example.com', 'EUR', '[]', now(), now())`,
+        [order.orderId, saga.sagaId],
+      );
+      await client.query(
+        `INSERT INTO ${table('sagas')} (saga_id, type, definition_version, order_id, status, state, version,
+           created_at, updated_at, snapshot, timeline)
+         VALUES ($1, 'order', 1, $2, 'RUNNING', 'reserving', 1, now(), now(), '{}', '[]')`,
+        [saga.sagaId, order.orderId],
+      );
+      await client.query(
+        `INSERT INTO ${table('outbox')} (message_id, saga_id, exchange, routing_key, message, created_at)
+         VALUES ($1, $2, 'sagaflow.commands', 'inventory.reserve', $3, now())`,
+        [outbox[0]!.messageId, saga.sagaId, JSON.stringify(outbox[0]!.message)],
+      );
+
+      const upgraded = new PostgresSagaStore(schema.url, silentLogger());
+      try {
+        await upgraded.init();
+        await upgraded.init();
+        expect((await upgraded.getOrder(order.orderId))!.priority).to.equal('standard');
+        expect((await upgraded.getSaga(saga.sagaId))!.priority).to.equal('standard');
+        const [entry] = await upgraded.unsentOutbox(new Date(Date.now() + 1000), 10);
+        expect(entry).to.include({ messageId: outbox[0]!.messageId, priority: 0 });
+        const express = orderFixture({ priority: 'express' });
+        expect(await upgraded.createOrder(express.order, express.saga, express.outbox)).to.deep.equal({
+          created: true,
+        });
+        expect(await upgraded.getOrder(express.order.orderId)).to.deep.equal(express.order);
+      } finally {
+        await upgraded.close();
+      }
     } finally {
       await client.end();
       await store.close();

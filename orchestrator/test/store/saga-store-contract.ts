@@ -258,6 +258,20 @@ export function describeSagaStoreContract(name: string, factory: () => Promise<S
         expect(await store.countUnsent()).to.equal(2);
       });
 
+      it("keeps an express order's priority on the order, its saga and its outbox entries", async function () {
+        const { order, saga, outbox } = await created({ priority: 'express', outboxSize: 1 });
+        expect(outbox[0]!.priority).to.be.above(0);
+        expect((await store.getOrder(order.orderId))!.priority).to.equal('express');
+        expect((await store.getSaga(saga.sagaId))!.priority).to.equal('express');
+        const listed = await store.listSagas({ limit: 10 });
+        expect(listed.items.find((s) => s.sagaId === saga.sagaId)!.priority).to.equal('express');
+        const commit = nextCommit(saga, { outboxSize: 1 });
+        expect(await store.commitSaga(commit)).to.equal(true);
+        const unsent = await store.unsentOutbox(at(60_000), 10);
+        expect(unsent).to.deep.equal([...outbox, ...commit.outbox]);
+        expect(unsent.map((e) => e.priority)).to.deep.equal([outbox[0]!.priority, outbox[0]!.priority]);
+      });
+
       it('queues an entry again when a commit puts a sent message id back', async function () {
         const { saga, outbox } = await created();
         await store.markSent(outbox.map((e) => e.messageId));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type SagaStatus, type SagaType, type TimelineEntry } from '@sagaflow/contracts';
-import { createMessage, routeOf } from '@sagaflow/contracts/messaging';
+import { type OrderPriority, type SagaStatus, type SagaType, type TimelineEntry } from '@sagaflow/contracts';
+import { commandRouteOf, createMessage } from '@sagaflow/contracts/messaging';
 import type { OrderRecord, OutboxEntry, SagaCommit, SagaRecord } from '../../src/store/saga-store.js';
 
 /** Far from "now", so that tests can place times before and after it at will. */
@@ -22,12 +22,19 @@ export interface OrderFixture {
 }
 
 export function orderFixture(
-  options: { createdAt?: Date; customerId?: string; idempotencyKey?: string | null; outboxSize?: number } = {},
+  options: {
+    createdAt?: Date;
+    customerId?: string;
+    idempotencyKey?: string | null;
+    outboxSize?: number;
+    priority?: OrderPriority;
+  } = {},
 ): OrderFixture {
   const createdAt = options.createdAt ?? T0;
+  const priority = options.priority ?? 'standard';
   const orderId = newId('o');
   const sagaId = newId('s');
-  const saga = sagaFixture({ sagaId, orderId, type: 'order', createdAt });
+  const saga = sagaFixture({ sagaId, orderId, type: 'order', createdAt, priority });
   const order: OrderRecord = {
     orderId,
     sagaId,
@@ -38,6 +45,7 @@ export function orderFixture(
     customerId: options.customerId ?? 'customer-1',
     customerEmail: 'ada@example.com',
     currency: 'EUR',
+    priority,
     items: [
       { sku: 'SKU-1', quantity: 2 },
       { sku: 'SKU-2', quantity: 1 },
@@ -50,7 +58,9 @@ export function orderFixture(
     createdAt,
     updatedAt: createdAt,
   };
-  const outbox = Array.from({ length: options.outboxSize ?? 1 }, () => outboxEntry(sagaId, orderId, createdAt));
+  const outbox = Array.from({ length: options.outboxSize ?? 1 }, () =>
+    outboxEntry(sagaId, orderId, createdAt, priority),
+  );
   return { order, saga, outbox };
 }
 
@@ -61,6 +71,7 @@ export function sagaFixture(options: {
   status?: SagaStatus;
   createdAt?: Date;
   deadlineAt?: Date | null;
+  priority?: OrderPriority;
 }): SagaRecord {
   const createdAt = options.createdAt ?? T0;
   return {
@@ -68,6 +79,7 @@ export function sagaFixture(options: {
     type: options.type ?? 'order',
     definitionVersion: 1,
     orderId: options.orderId ?? newId('o'),
+    priority: options.priority ?? 'standard',
     status: options.status ?? 'RUNNING',
     state: 'reserving',
     // Keys MongoDB would refuse as field names must survive too: snapshots are opaque to the store.
@@ -87,14 +99,28 @@ export function sagaFixture(options: {
   };
 }
 
-export function outboxEntry(sagaId: string, orderId: string, createdAt: Date): OutboxEntry {
+export function outboxEntry(
+  sagaId: string,
+  orderId: string,
+  createdAt: Date,
+  priority: OrderPriority = 'standard',
+): OutboxEntry {
   const message = createMessage(
     'inventory.reserve',
     { orderId, items: [{ sku: 'SKU-1', quantity: 2 }] },
     { sagaId, commandId: newId('c'), occurredAt: createdAt },
   );
-  const { exchange, routingKey } = routeOf('inventory.reserve');
-  return { messageId: message.messageId, sagaId, exchange, routingKey, message, createdAt };
+  const route = commandRouteOf('inventory.reserve', priority);
+  const { exchange, routingKey } = route;
+  return {
+    messageId: message.messageId,
+    sagaId,
+    exchange,
+    routingKey,
+    priority: route.priority ?? 0,
+    message,
+    createdAt,
+  };
 }
 
 /** The next commit of `saga`: a new state, one more timeline entry, `outboxSize` new commands. */
@@ -119,7 +145,9 @@ export function nextCommit(
     saga: next,
     expectedVersion: saga.version,
     newEntries: [entry],
-    outbox: Array.from({ length: options.outboxSize ?? 1 }, () => outboxEntry(saga.sagaId, saga.orderId, updatedAt)),
+    outbox: Array.from({ length: options.outboxSize ?? 1 }, () =>
+      outboxEntry(saga.sagaId, saga.orderId, updatedAt, saga.priority),
+    ),
     orderPatch: options.orderPatch ?? null,
   };
 }

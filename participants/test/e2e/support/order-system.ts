@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { eventually, startTestSystem, type LocalSystem, type TestSystem } from '@sagaflow/contracts/testing';
+import {
+  eventually,
+  startTestSystem,
+  type LocalSystem,
+  type LocalSystemOptions,
+  type TestSystem,
+  type TestVhost,
+} from '@sagaflow/contracts/testing';
 
 /** A total above this is declined for insufficient funds. */
 export const PAYMENT_LIMIT_CENTS = 100_000;
@@ -16,26 +23,38 @@ export const E2E_ENV = {
   PAYMENT_LIMIT_CENTS: String(PAYMENT_LIMIT_CENTS),
 };
 
+/** What a test file changes of the system: variables beside `E2E_ENV` (theirs win), per service too. */
+export type OrderSystemOptions = Pick<LocalSystemOptions, 'env' | 'serviceEnv' | 'startTimeoutMs'>;
+
 /** Every service as a real process, in its own vhost and schema, for one test file. */
-export function startOrderSystem(prefix: string): Promise<TestSystem> {
-  return startTestSystem({ prefix, env: E2E_ENV });
+export function startOrderSystem(prefix: string, options: OrderSystemOptions = {}): Promise<TestSystem> {
+  return startTestSystem({ prefix, ...options, env: { ...E2E_ENV, ...options.env } });
 }
 
 /**
  * Mocha hooks for a test file: one system for all its tests, its services' last output printed under a
  * failed test, and everything removed at the end.
  */
-export function useOrderSystem(prefix: string): { readonly system: LocalSystem } {
+export function useOrderSystem(
+  prefix: string,
+  options: OrderSystemOptions = {},
+): { readonly system: LocalSystem; readonly vhost: TestVhost } {
   let started: TestSystem | undefined;
+  const running = (): TestSystem => {
+    if (!started) throw new Error('the system has not started');
+    return started;
+  };
   const handle = {
     get system(): LocalSystem {
-      if (!started) throw new Error('the system has not started');
-      return started.system;
+      return running().system;
+    },
+    get vhost(): TestVhost {
+      return running().vhost;
     },
   };
   before(async function () {
     this.timeout(60_000);
-    started = await startOrderSystem(prefix);
+    started = await startOrderSystem(prefix, options);
   });
   afterEach(function () {
     if (started && this.currentTest?.state === 'failed') {
@@ -78,6 +97,7 @@ export interface Order {
   status: 'PENDING' | 'CONFIRMED' | 'CANCELLED';
   sagaStatus: string;
   totalCents?: number | null;
+  priority: 'standard' | 'express';
   reason?: string;
 }
 
@@ -105,7 +125,11 @@ export async function productOf(system: LocalSystem, sku: string): Promise<Produ
 export async function placeOrder(
   system: LocalSystem,
   items: { sku: string; quantity: number }[],
-  { token = 'tok_visa', headers = {} }: { token?: string; headers?: Record<string, string> } = {},
+  {
+    token = 'tok_visa',
+    headers = {},
+    priority,
+  }: { token?: string; headers?: Record<string, string>; priority?: 'standard' | 'express' } = {},
 ): Promise<{ orderId: string; sagaId: string }> {
   const response = await system.request(
     'orchestrator',
@@ -117,6 +141,7 @@ export async function placeOrder(
       currency: 'EUR',
       items,
       payment: { method: 'card', token },
+      ...(priority && { priority }),
     },
     headers,
   );
