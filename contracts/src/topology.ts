@@ -13,6 +13,7 @@ import {
   type ParticipantName,
   type ParticipantSpec,
 } from './participants.js';
+import { currencyOfQueue, paymentQueueOf, paymentRoutingKeys, type PaymentQueues } from './payment-routing.js';
 
 export const EXCHANGES = {
   commands: 'sagaflow.commands',
@@ -94,24 +95,51 @@ export function validateTopology(topology: unknown): Topology {
   return t;
 }
 
-function participantQueues(retryDelaysMs: number[]) {
+/**
+ * A participant's command queue as data: `<participant>.commands` bound to its commands' keys, or, for
+ * payment in one currency, `payment.commands.<cur>` bound to `payment.<action>.<cur>`. The one place a
+ * command queue is built, so that every one of them is declared alike.
+ */
+export function commandQueue(participant: ParticipantName, retryDelaysMs: number[], currency?: string): WorkQueue {
+  const routingKeys = participant === 'payment' ? paymentRoutingKeys(currency) : commandsOf(participant);
+  return {
+    name: participant === 'payment' ? paymentQueueOf(currency) : commandQueueOf(participant),
+    bindings: routingKeys.map((routingKey) => ({ exchange: EXCHANGES.commands, routingKey })),
+    retryDelaysMs,
+  };
+}
+
+/** The payment command queues of `payment`: none, the default one, or one per currency. */
+export function paymentCommandQueues(payment: PaymentQueues, retryDelaysMs: number[]): WorkQueue[] {
+  if (payment === 'none') return [];
+  if (payment === 'default') return [commandQueue('payment', retryDelaysMs)];
+  return payment.currencies.map((currency) => commandQueue('payment', retryDelaysMs, currency));
+}
+
+function participantQueues(retryDelaysMs: number[], payment: PaymentQueues) {
   return PARTICIPANT_NAMES.flatMap((participant) => {
     const spec: ParticipantSpec = PARTICIPANTS[participant];
-    const commands = {
-      name: commandQueueOf(participant),
-      bindings: commandsOf(participant).map((routingKey) => ({ exchange: EXCHANGES.commands, routingKey })),
-      retryDelaysMs,
-    };
-    if (!spec.events) return [commands];
+    const commands =
+      participant === 'payment' ? paymentCommandQueues(payment, retryDelaysMs) : [commandQueue(participant, retryDelaysMs)];
+    if (!spec.events) return commands;
     const bindings = spec.events.routingKeys.map((routingKey) => ({ exchange: EXCHANGES.events, routingKey }));
-    return [commands, { name: spec.events.queue, bindings, retryDelaysMs }];
+    return [...commands, { name: spec.events.queue, bindings, retryDelaysMs }];
   });
 }
 
-/** Sagaflow's topology (DESIGN §2). Commands route by their type, replies by `<command>.reply`. */
+/**
+ * Sagaflow's topology (DESIGN §2). Commands route by their type, replies by `<command>.reply`.
+ *
+ * `payment` says which payment command queues it holds. A queue's existence on the broker is how the
+ * orchestrator learns who serves a currency, so only payment workers declare them: a worker with
+ * `PAYMENT_CURRENCIES` its currencies' queues, one without it `payment.commands`; every other service
+ * declares the rest with `'none'`. `'default'` (the default here) is the whole layout of a system with
+ * a default payment worker, as tests, the dead-letter tools and the definitions' permissions see it.
+ */
 export function sagaflowTopology(
   retryDelaysMs: number[] = DEFAULT_RETRY_DELAYS_MS,
   queueType: QueueType = DEFAULT_QUEUE_TYPE,
+  payment: PaymentQueues = 'default',
 ): Topology {
   return validateTopology({
     queueType,
@@ -123,7 +151,7 @@ export function sagaflowTopology(
     ],
     deadLetterExchange: EXCHANGES.deadLetter,
     queues: [
-      ...participantQueues(retryDelaysMs),
+      ...participantQueues(retryDelaysMs, payment),
       {
         name: QUEUES.replies,
         bindings: COMMAND_TYPES.map((c) => ({ exchange: EXCHANGES.replies, routingKey: replyTypeOf(c) })),
@@ -136,13 +164,22 @@ export function sagaflowTopology(
 /** Every dead-letter queue of a topology. */
 export const deadLetterQueues = (topology: Topology): string[] => topology.queues.map((q) => dlqOf(q.name));
 
-/** Why `queue` is not one of the topology's dead-letter queues, with a hint to the right one; null when it is. */
+/**
+ * Whether `queue` is a dead-letter queue the tools may read: one of the topology's, or that of a
+ * per-currency payment queue (`payment.commands.eur.dlq`), which only the workers of that currency
+ * declare and so no fixed topology lists.
+ */
+export const isDeadLetterQueue = (topology: Topology, queue: string): boolean =>
+  deadLetterQueues(topology).includes(queue) ||
+  (queue.endsWith('.dlq') && currencyOfQueue(queue.slice(0, -'.dlq'.length)) !== null);
+
+/** Why `queue` is not a dead-letter queue (see `isDeadLetterQueue`), with a hint to the right one; null when it is. */
 export function notADeadLetterQueue(topology: Topology, queue: string): string | null {
-  const queues = deadLetterQueues(topology);
-  if (queues.includes(queue)) return null;
-  const hint = topology.queues.some((q) => q.name === queue)
-    ? `its dead letters are in '${dlqOf(queue)}'`
-    : `dead-letter queues: ${queues.join(', ')}`;
+  if (isDeadLetterQueue(topology, queue)) return null;
+  const hint =
+    topology.queues.some((q) => q.name === queue) || currencyOfQueue(queue) !== null
+      ? `its dead letters are in '${dlqOf(queue)}'`
+      : `dead-letter queues: ${deadLetterQueues(topology).join(', ')}, ${dlqOf(paymentQueueOf('xxx'))} per currency`;
   return `'${queue}' is not a dead-letter queue (${hint})`;
 }
 

@@ -13,6 +13,7 @@ import { createApp } from './api/app.js';
 import { SagaEventStream } from './api/saga-event-stream.js';
 import { DEFAULT_SAGA_RETENTION_HOURS, type OrchestratorConfig } from './config.js';
 import { OutboxRelay } from './engine/outbox-relay.js';
+import { CurrencyRouter } from './engine/currency-router.js';
 import { SagaEngine } from './engine/saga-engine.js';
 import { allOf } from './engine/saga-observer.js';
 import { RetentionSweeper } from './engine/retention-sweeper.js';
@@ -52,14 +53,21 @@ export async function start(
     await store.init();
     const bus = await MessageBus.connect({
       url: config.amqpUrl,
-      topology: sagaflowTopology(config.retryDelaysMs, config.queueType),
+      // Payment command queues are the payment workers' to declare: their existence says who serves what.
+      topology: sagaflowTopology(config.retryDelaysMs, config.queueType, 'none'),
       logger: log,
       name: 'orchestrator',
     });
     opened.push({ what: 'broker connection', close: () => bus.stop() });
+    // The dead-letter tools know every queue's name, the default payment queue's too.
+    const deadLetterTopology = sagaflowTopology(config.retryDelaysMs, config.queueType, 'default');
+    const deadLetterOptions = {
+      managementUrl: config.managementUrl,
+      onWarning: (message: string) => log.warn(message),
+    };
     let deadLetterQueues: Promise<DeadLetterQueues> | null = null;
     const deadLetters = () => {
-      deadLetterQueues ??= DeadLetterQueues.connect(config.amqpUrl, bus.topology).catch((error) => {
+      deadLetterQueues ??= DeadLetterQueues.connect(config.amqpUrl, deadLetterTopology, deadLetterOptions).catch((error) => {
         deadLetterQueues = null;
         throw error;
       });
@@ -71,7 +79,8 @@ export async function start(
     });
 
     const metrics = new SagaMetrics(store);
-    const relay = new OutboxRelay(store, bus, log);
+    const currencies = new CurrencyRouter({ queueExists: (queue) => bus.queueExists(queue) });
+    const relay = new OutboxRelay(store, bus, log, { router: currencies });
     const tracer = config.otlpEndpoint ? new SagaTracer(config.otlpEndpoint, log) : undefined;
     if (tracer) opened.push({ what: 'trace export', close: () => tracer.stop() });
     const engine = new SagaEngine({
@@ -109,7 +118,8 @@ export async function start(
       log,
       deadLetters,
       editDeadLetter: (messageId, edit, options) =>
-        editDeadLetter(config.amqpUrl, bus.topology, messageId, edit, options),
+        editDeadLetter(config.amqpUrl, deadLetterTopology, messageId, edit, { ...options, ...deadLetterOptions }),
+      currencies,
       uiDir: config.uiDir,
       inventoryUrl: config.inventoryUrl,
       paymentUrl: config.paymentUrl,

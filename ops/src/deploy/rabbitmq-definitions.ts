@@ -1,6 +1,8 @@
 import {
   EXCHANGES,
   QUEUES,
+  currencyOfQueue,
+  paymentQueueOf,
   bindingDeclarations,
   dlqOf,
   queueDeclarations,
@@ -120,6 +122,14 @@ const exactly = (patterns: string[]): string => (patterns.length ? `^(${[...new 
 /** The names a queue brings with it: itself and its retry queues (any delay, since RETRY_DELAYS_MS may change). */
 const queueNames = (queue: string): string[] => [escape(queue), `${escape(retryQueueOf(queue, 0)).slice(0, -1)}[0-9]+`];
 
+/**
+ * The per-currency payment queues (`payment.commands.eur`, DESIGN §2), with their retry queues and
+ * dead-letter queue: the payment workers declare them, so no fixed list of names can grant them.
+ */
+const CURRENCY_QUEUE = `${escape(paymentQueueOf('xxx')).slice(0, -3)}[a-z]{3}`;
+const CURRENCY_DLQ = `${CURRENCY_QUEUE}\\.dlq`;
+const currencyQueueNames = [CURRENCY_QUEUE, `${CURRENCY_QUEUE}\\.retry\\.[0-9]+`, CURRENCY_DLQ];
+
 /** The server-named queue `MessageBus.listen` declares. */
 const SERVER_NAMED = 'amq\\.gen-.*';
 /** Publishing to a queue by name (retry queues) goes through the default exchange. */
@@ -135,10 +145,12 @@ function permissionOf(user: BrokerUser, topology: Topology, vhost: string): Perm
   const listening = access.listens ? [SERVER_NAMED] : [];
   // Declaring the topology binds every queue to its exchange: a bind needs write on the queue and
   // read on the exchange, so those two grant no consuming and no publishing by themselves.
-  const declared = access.declaresTopology ? [...exchanges, ...everyQueue] : [];
+  // Payment workers with PAYMENT_CURRENCIES declare and consume their currencies' queues.
+  const byCurrency = access.consumes.includes(QUEUES.payment) ? currencyQueueNames : [];
+  const declared = access.declaresTopology ? [...exchanges, ...everyQueue, ...byCurrency] : [];
   const configure = [...declared, ...listening];
   const write = [
-    ...(access.declaresTopology ? everyQueue : []),
+    ...(access.declaresTopology ? [...everyQueue, ...byCurrency] : []),
     ...access.publishes.map(escape),
     ...(access.consumes.length ? [DEFAULT_EXCHANGE, escape(topology.deadLetterExchange)] : []),
     ...(access.replaysDeadLetters ? exchanges.filter((e) => e !== escape(topology.deadLetterExchange)) : []),
@@ -147,7 +159,8 @@ function permissionOf(user: BrokerUser, topology: Topology, vhost: string): Perm
   const read = [
     ...(access.declaresTopology ? exchanges : []),
     ...consumed,
-    ...(access.replaysDeadLetters ? dlqs : []),
+    ...(byCurrency.length ? [CURRENCY_QUEUE] : []),
+    ...(access.replaysDeadLetters ? [...dlqs, CURRENCY_DLQ] : []),
     ...listening,
   ];
   return { user, vhost, configure: exactly(configure), write: exactly(write), read: exactly(read) };
@@ -160,14 +173,20 @@ function checkEveryQueueIsConsumed(topology: Topology): void {
   if (orphans.length) throw new Error(`no broker user consumes ${orphans.join(', ')}: add it to ACCESS`);
 }
 
+const isPaymentCommandQueue = (name: string): boolean => name === QUEUES.payment || currencyOfQueue(name) !== null;
+
 /**
  * The definitions RabbitMQ loads at start: the vhost, Sagaflow's exchanges, queues and bindings exactly
- * as `declareTopology` declares them (so that a service's declare is a no-op, not a 406), a policy, and
+ * as `declareTopology` declares them (so that a service's declare is a no-op, not a 406) but for the
+ * payment command queues, which the payment workers declare, a policy, and
  * one user per service with only the permissions it needs. Password hashes are left empty: they come
  * from the environment when the file is rendered (`ops/config/rabbitmq/render-definitions.mjs`).
  */
 export function rabbitmqDefinitions(topology: Topology, vhost = SAGAFLOW_VHOST): RabbitDefinitions {
   checkEveryQueueIsConsumed(topology);
+  // That a payment command queue exists is how the orchestrator learns that a worker takes its
+  // currencies (DESIGN §2): the payment workers declare them, none is declared ahead.
+  const declared = { ...topology, queues: topology.queues.filter((q) => !isPaymentCommandQueue(q.name)) };
   const queue = (name: string, args: Record<string, unknown>) => ({
     name,
     vhost,
@@ -216,7 +235,7 @@ export function rabbitmqDefinitions(topology: Topology, vhost = SAGAFLOW_VHOST):
       internal: false,
       arguments: {},
     })),
-    queues: queueDeclarations(topology).map((q) => queue(q.name, q.arguments)),
-    bindings: bindingDeclarations(topology).map((b) => binding(b.exchange, b.queue, b.routingKey)),
+    queues: queueDeclarations(declared).map((q) => queue(q.name, q.arguments)),
+    bindings: bindingDeclarations(declared).map((b) => binding(b.exchange, b.queue, b.routingKey)),
   };
 }

@@ -1,4 +1,10 @@
-import { commandQueueOf, sagaflowTopology, type ParticipantName, type QueueType } from '@sagaflow/contracts';
+import {
+  commandQueueOf,
+  sagaflowTopology,
+  type ParticipantName,
+  type QueueType,
+  type Topology,
+} from '@sagaflow/contracts';
 import { MessageBus, silentLogger, type Logger, type Subscription } from '@sagaflow/contracts/messaging';
 import type { Express } from 'express';
 import { FaultInjector } from './faults.js';
@@ -47,6 +53,12 @@ export interface ParticipantServiceOptions {
   config: ParticipantConfig;
   store: InboxReader & Closeable;
   build: (bus: MessageBus, logger: Logger) => ServiceParts;
+  /**
+   * The command queues it consumes and the topology that holds them; by default `<service>.commands`
+   * in the topology every service but payment declares (payment declares its own queues, see
+   * `sagaflowTopology`).
+   */
+  commands?: { queues: string[]; topology: Topology };
   /** Runs last on stop, after the store closed (for resources such as a mail transport). */
   onStopped?: () => Promise<void> | void;
 }
@@ -59,7 +71,10 @@ export interface ParticipantServiceOptions {
  */
 export async function startParticipantService(options: ParticipantServiceOptions): Promise<ServiceHandle> {
   const { service, config, store } = options;
-  const queue = commandQueueOf(service);
+  const { queues, topology } = options.commands ?? {
+    queues: [commandQueueOf(service)],
+    topology: sagaflowTopology(config.retryDelaysMs, config.queueType, 'none'),
+  };
   const logger = config.logger ?? silentLogger();
   const metrics = new ParticipantMetrics(service);
   const faults = new FaultInjector();
@@ -88,7 +103,7 @@ export async function startParticipantService(options: ParticipantServiceOptions
   try {
     bus = await MessageBus.connect({
       url: config.amqpUrl,
-      topology: sagaflowTopology(config.retryDelaysMs, config.queueType),
+      topology,
       logger,
       name: service,
     });
@@ -108,7 +123,7 @@ export async function startParticipantService(options: ParticipantServiceOptions
     participant = new Participant({
       service,
       bus,
-      queue,
+      queues,
       inbox: store,
       handlers: parts.handlers,
       runBatch: parts.runBatch,
@@ -125,6 +140,6 @@ export async function startParticipantService(options: ParticipantServiceOptions
     await stop().catch(() => undefined);
     throw error;
   }
-  logger.info('service started', { service, port: http.port, queue });
+  logger.info('service started', { service, port: http.port, queues });
   return { port: http.port, metrics, stop };
 }
