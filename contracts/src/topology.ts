@@ -120,7 +120,9 @@ function participantQueues(retryDelaysMs: number[], payment: PaymentQueues) {
   return PARTICIPANT_NAMES.flatMap((participant) => {
     const spec: ParticipantSpec = PARTICIPANTS[participant];
     const commands =
-      participant === 'payment' ? paymentCommandQueues(payment, retryDelaysMs) : [commandQueue(participant, retryDelaysMs)];
+      participant === 'payment'
+        ? paymentCommandQueues(payment, retryDelaysMs)
+        : [commandQueue(participant, retryDelaysMs)];
     if (!spec.events) return commands;
     const bindings = spec.events.routingKeys.map((routingKey) => ({ exchange: EXCHANGES.events, routingKey }));
     return [...commands, { name: spec.events.queue, bindings, retryDelaysMs }];

@@ -55,7 +55,9 @@ describe('payment routing by currency', () => {
         ],
         retryDelaysMs: [50],
       });
-      expect(topology.queues.map((q) => q.name)).to.include('payment.commands.gbp').and.not.include('payment.commands');
+      expect(topology.queues.map((q) => q.name))
+        .to.include('payment.commands.gbp')
+        .and.not.include('payment.commands');
     });
 
     it('leaves payment command queues out for the other services, and holds the default one by default', () => {

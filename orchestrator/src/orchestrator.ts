@@ -67,10 +67,12 @@ export async function start(
     };
     let deadLetterQueues: Promise<DeadLetterQueues> | null = null;
     const deadLetters = () => {
-      deadLetterQueues ??= DeadLetterQueues.connect(config.amqpUrl, deadLetterTopology, deadLetterOptions).catch((error) => {
-        deadLetterQueues = null;
-        throw error;
-      });
+      deadLetterQueues ??= DeadLetterQueues.connect(config.amqpUrl, deadLetterTopology, deadLetterOptions).catch(
+        (error) => {
+          deadLetterQueues = null;
+          throw error;
+        },
+      );
       return deadLetterQueues;
     };
     opened.push({

@@ -305,7 +305,9 @@ export async function deadLetterQueueNames(
   const own = deadLetterQueues(topology);
   let names: string[];
   try {
-    names = await (options.listQueues ?? (() => listQueueNames({ amqpUrl: url, managementUrl: options.managementUrl })))();
+    names = await (
+      options.listQueues ?? (() => listQueueNames({ amqpUrl: url, managementUrl: options.managementUrl }))
+    )();
   } catch (error) {
     options.onWarning?.(
       `per-currency dead-letter queues (payment.commands.<cur>.dlq) not listed, the management API did not answer (${(error as Error).message}): name one as the queue to see it`,
@@ -318,7 +320,6 @@ export async function deadLetterQueueNames(
 
 /** A republish the broker has not confirmed by then counts as failed (the message stays in its DLQ). */
 const CONFIRM_TIMEOUT_MS = 30_000;
-
 
 /**
  * The operator's view of Sagaflow's dead-letter queues: list and show what failed, replay it to where

@@ -1,5 +1,11 @@
 import { expect } from 'chai';
-import { eventually, managementApi, startTestSystem, type LocalSystem, type TestSystem } from '@sagaflow/contracts/testing';
+import {
+  eventually,
+  managementApi,
+  startTestSystem,
+  type LocalSystem,
+  type TestSystem,
+} from '@sagaflow/contracts/testing';
 import { API_TOKEN, E2E_ENV, createProduct, json, ops, settledStatus } from './support/ops-system.js';
 
 const authorized = { authorization: `Bearer ${API_TOKEN}` };
@@ -86,14 +92,15 @@ describe('payment routing by currency (PAYMENT_CURRENCIES)', function () {
       expect(await paymentCommandsOf(byCurrency!)).to.deep.equal({ charges: 2, refunds: 1 });
       expect(await paymentCommandsOf(byDefault!)).to.deep.equal({ charges: 1, refunds: 0 });
       // Only payment workers declare payment command queues: one of each kind here.
-      const queues = (await managementApi('GET', `/queues/${encodeURIComponent(started!.vhost.name)}?columns=name`)) as {
+      const queues = (await managementApi(
+        'GET',
+        `/queues/${encodeURIComponent(started!.vhost.name)}?columns=name`,
+      )) as {
         name: string;
       }[];
-      expect(queues.map((q) => q.name).filter((name) => /^payment\.commands(\.[a-z]{3})?$/.test(name))).to.have.members([
-        'payment.commands',
-        'payment.commands.eur',
-        'payment.commands.gbp',
-      ]);
+      expect(queues.map((q) => q.name).filter((name) => /^payment\.commands(\.[a-z]{3})?$/.test(name))).to.have.members(
+        ['payment.commands', 'payment.commands.eur', 'payment.commands.gbp'],
+      );
     });
 
     it('lists and replays the dead letters of a currency queue (GET /dlq, sagaflow-ops dlq)', async () => {
@@ -151,7 +158,9 @@ describe('payment routing by currency (PAYMENT_CURRENCIES)', function () {
       const refused = await placeOrder(system, sku, 'USD');
       expect(refused.status, refused.text).to.equal(422);
       expect(refused.body).to.include({ error: 'currency_not_served' });
-      expect((refused.body as { message: string }).message).to.contain('USD').and.contain('PAYMENT_CURRENCIES');
+      expect((refused.body as { message: string }).message)
+        .to.contain('USD')
+        .and.contain('PAYMENT_CURRENCIES');
       await confirmedOrder(system, sku, 'EUR');
       const orders = (await system.request('orchestrator', 'GET', '/orders?customerId=cust-cur')).body as {
         items: { currency: string }[];

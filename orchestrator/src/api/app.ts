@@ -60,10 +60,7 @@ function idempotencyKeyOf(header: string | undefined): string | null {
 }
 
 /** A 422 when no payment worker takes `currency` (a 503 when the broker cannot say). */
-async function refuseUnservedCurrency(
-  currencies: AppDeps['currencies'],
-  currency: string,
-): Promise<void> {
+async function refuseUnservedCurrency(currencies: AppDeps['currencies'], currency: string): Promise<void> {
   if (!currencies) return;
   const served = await currencies.serves(currency).catch((error: Error) => {
     throw new HttpError(503, 'broker_unavailable', `cannot tell who takes ${currency} payments: ${error.message}`);

@@ -99,7 +99,9 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
         409: problem('the Idempotency-Key was used for another request'),
         413: problem('the body is larger than 64 kB'),
         415: problem('the body is not application/json'),
+        422: problem('`currency_not_served`: no payment worker takes this currency (see PAYMENT_CURRENCIES)'),
         429: problem('too many orders from this client this minute; see `Retry-After`'),
+        503: problem('the broker cannot say which payment workers there are'),
       },
     },
     get: {
@@ -121,6 +123,8 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
         202: ok('the cancellation saga started', 'CreateOrderResponse'),
         ...MISSING,
         409: problem('the order is not CONFIRMED'),
+        422: problem("`currency_not_served`: no payment worker takes the order's currency for its refund"),
+        503: problem('the broker cannot say which payment workers there are'),
       },
     },
   },
