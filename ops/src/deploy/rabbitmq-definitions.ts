@@ -159,7 +159,9 @@ function permissionOf(user: BrokerUser, topology: Topology, vhost: string): Perm
   const read = [
     ...(access.declaresTopology ? exchanges : []),
     ...consumed,
-    ...(byCurrency.length ? [CURRENCY_QUEUE] : []),
+    // RabbitMQ grants declaring a queue with a dead-letter exchange to a user who may read the queue;
+    // the payment command queues and their retry queues are not declared ahead, so their worker must.
+    ...(byCurrency.length ? [...queueNames(QUEUES.payment), ...byCurrency] : []),
     ...(access.replaysDeadLetters ? [...dlqs, CURRENCY_DLQ] : []),
     ...listening,
   ];

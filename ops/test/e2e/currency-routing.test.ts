@@ -1,12 +1,7 @@
 import { expect } from 'chai';
-import {
-  eventually,
-  managementApi,
-  startTestSystem,
-  type LocalSystem,
-  type TestSystem,
-} from '@sagaflow/contracts/testing';
-import { API_TOKEN, E2E_ENV, createProduct, json, ops, settledStatus } from './support/ops-system.js';
+import { vhostOf } from '@sagaflow/contracts/messaging';
+import { eventually, managementApi, type LocalSystem } from '@sagaflow/contracts/testing';
+import { API_TOKEN, createProduct, json, ops, settledStatus, useOpsSystem } from './support/ops-system.js';
 
 const authorized = { authorization: `Bearer ${API_TOKEN}` };
 
@@ -45,40 +40,20 @@ async function confirmedOrder(system: LocalSystem, sku: string, currency: string
   return orderId;
 }
 
-/** Starts a system whose payment instances run with these `PAYMENT_CURRENCIES` ('' for none). */
-function startWithPaymentWorkers(prefix: string, currencies: string[]): Promise<TestSystem> {
-  return startTestSystem({
-    prefix,
-    env: E2E_ENV,
-    serviceEnv: { orchestrator: { API_TOKEN } },
+/** One system for a describe block whose payment instances run with these `PAYMENT_CURRENCIES` ('' for none). */
+const useSystemWithPaymentWorkers = (prefix: string, currencies: string[]) =>
+  useOpsSystem(prefix, {
     instances: { payment: currencies.length },
     instanceEnv: { payment: currencies.map((c): Record<string, string> => (c ? { PAYMENT_CURRENCIES: c } : {})) },
     startTimeoutMs: 45_000,
   });
-}
 
 describe('payment routing by currency (PAYMENT_CURRENCIES)', function () {
   this.timeout(60_000);
 
   describe('a EUR,GBP worker beside a default worker', () => {
-    let started: TestSystem | undefined;
-    const system = () => started!.system;
-
-    before(async function () {
-      this.timeout(90_000);
-      started = await startWithPaymentWorkers('e2e-currency', ['eur,GBP', '']);
-    });
-
-    afterEach(function () {
-      if (started && this.currentTest?.state === 'failed') {
-        process.stderr.write(`\nlast output of the services:\n${started.system.output(undefined, 30)}\n`);
-      }
-    });
-
-    after(async function () {
-      this.timeout(30_000);
-      await started?.cleanup();
-    });
+    const running = useSystemWithPaymentWorkers('e2e-currency', ['eur,GBP', '']);
+    const system = () => running.system;
 
     it('sends EUR and GBP charges and refunds to the EUR,GBP worker only, USD to the default worker', async () => {
       const sku = await createProduct(system(), 100, 700);
@@ -94,7 +69,7 @@ describe('payment routing by currency (PAYMENT_CURRENCIES)', function () {
       // Only payment workers declare payment command queues: one of each kind here.
       const queues = (await managementApi(
         'GET',
-        `/queues/${encodeURIComponent(started!.vhost.name)}?columns=name`,
+        `/queues/${encodeURIComponent(vhostOf(system().amqpUrl))}?columns=name`,
       )) as {
         name: string;
       }[];
@@ -140,20 +115,10 @@ describe('payment routing by currency (PAYMENT_CURRENCIES)', function () {
   });
 
   describe('a EUR,GBP worker alone', () => {
-    let started: TestSystem | undefined;
-
-    before(async function () {
-      this.timeout(90_000);
-      started = await startWithPaymentWorkers('e2e-currency-only', ['EUR,GBP']);
-    });
-
-    after(async function () {
-      this.timeout(30_000);
-      await started?.cleanup();
-    });
+    const running = useSystemWithPaymentWorkers('e2e-currency-only', ['EUR,GBP']);
 
     it('refuses a USD order at POST /orders (422 currency_not_served) and confirms a EUR one', async () => {
-      const { system } = started!;
+      const { system } = running;
       const sku = await createProduct(system, 100, 700);
       const refused = await placeOrder(system, sku, 'USD');
       expect(refused.status, refused.text).to.equal(422);
