@@ -222,7 +222,9 @@ export class MessageBus {
    */
   async queueExists(queue: string): Promise<boolean> {
     const connection = this.connection.connection;
-    if (!this.connected || connection === undefined) throw this.unavailable();
+    if (!this.connected || connection === undefined) {
+      throw new SagaflowError('broker_unavailable', 'not connected to the broker');
+    }
     return existsOnBroker(connection, (channel) => channel.checkQueue(queue));
   }
 

@@ -59,11 +59,16 @@ function idempotencyKeyOf(header: string | undefined): string | null {
   return header;
 }
 
-/** A 422 when no payment worker takes `currency` (a 503 when the broker cannot say). */
-async function refuseUnservedCurrency(currencies: AppDeps['currencies'], currency: string): Promise<void> {
+/**
+ * A 422 when no payment worker takes `currency`. When the broker cannot be asked (it is away, nothing
+ * was learnt before), the order is taken: its commands wait in the outbox until they can be routed, as
+ * every command does while the broker is away.
+ */
+async function refuseUnservedCurrency(currencies: AppDeps['currencies'], currency: string, log: Logger): Promise<void> {
   if (!currencies) return;
   const served = await currencies.serves(currency).catch((error: Error) => {
-    throw new HttpError(503, 'broker_unavailable', `cannot tell who takes ${currency} payments: ${error.message}`);
+    log.warn('could not tell who takes a currency; taking the order', { currency, error: error.message });
+    return true;
   });
   if (served) return;
   throw new HttpError(
@@ -116,7 +121,7 @@ export function createApp(deps: AppDeps): Express {
     route(async (req, res) => {
       const key = idempotencyKeyOf(req.get('idempotency-key'));
       const request = readCreateOrder(req);
-      await refuseUnservedCurrency(deps.currencies, request.currency);
+      await refuseUnservedCurrency(deps.currencies, request.currency, log);
       const result = await engine.placeOrder(request, key, validTraceparent(req.get('traceparent')));
       if (result.outcome === 'key_reused') {
         throw new HttpError(409, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request');
@@ -154,7 +159,7 @@ export function createApp(deps: AppDeps): Express {
     route(async (req, res) => {
       const toCancel = await store.getOrder(String(req.params.id));
       // The refund goes to the worker of the order's currency: refuse now rather than stall the saga.
-      if (toCancel?.status === 'CONFIRMED') await refuseUnservedCurrency(deps.currencies, toCancel.currency);
+      if (toCancel?.status === 'CONFIRMED') await refuseUnservedCurrency(deps.currencies, toCancel.currency, log);
       const result = await engine.cancelOrder(String(req.params.id), validTraceparent(req.get('traceparent')));
       if (result.outcome === 'not_found') throw HttpError.notFound('order');
       if (result.outcome === 'not_confirmed') {

@@ -101,7 +101,6 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
         415: problem('the body is not application/json'),
         422: problem('`currency_not_served`: no payment worker takes this currency (see PAYMENT_CURRENCIES)'),
         429: problem('too many orders from this client this minute; see `Retry-After`'),
-        503: problem('the broker cannot say which payment workers there are'),
       },
     },
     get: {
@@ -124,7 +123,6 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
         ...MISSING,
         409: problem('the order is not CONFIRMED'),
         422: problem("`currency_not_served`: no payment worker takes the order's currency for its refund"),
-        503: problem('the broker cannot say which payment workers there are'),
       },
     },
   },

@@ -89,10 +89,17 @@ export class CurrencyRouter implements CommandRouter {
     if (!check) {
       check = this.options
         .queueExists(queue)
-        .then((exists) => {
-          this.known.set(queue, { exists, until: this.now() + (exists ? this.presentForMs : this.absentForMs) });
-          return exists;
-        })
+        .then(
+          (exists) => {
+            this.known.set(queue, { exists, until: this.now() + (exists ? this.presentForMs : this.absentForMs) });
+            return exists;
+          },
+          (error: unknown) => {
+            // While the broker cannot be asked (a reconnect), what it said last is the best answer there is.
+            if (known) return known.exists;
+            throw error;
+          },
+        )
         .finally(() => this.checking.delete(queue));
       this.checking.set(queue, check);
     }

@@ -81,6 +81,24 @@ describe('CurrencyRouter', () => {
     expect(await router.routeCommand(charge('EUR'), 'payment.charge')).to.equal('payment.charge');
   });
 
+  it('goes by what it learnt last while the broker cannot be asked, and fails with nothing learnt', async () => {
+    let reachable = true;
+    const clock = { now: 0 };
+    const router = new CurrencyRouter({
+      queueExists: async (queue) => {
+        if (!reachable) throw new SagaflowError('broker_unavailable', 'not connected to the broker');
+        return queue === 'payment.commands.eur';
+      },
+      now: () => clock.now,
+    });
+    expect(await router.serves('EUR')).to.equal(true);
+    reachable = false;
+    clock.now = 3_600_000;
+    expect(await router.serves('EUR')).to.equal(true);
+    const error = await router.serves('USD').catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(SagaflowError).with.property('type', 'broker_unavailable');
+  });
+
   it('checks a queue once for many callers at the same time', async () => {
     const { router, checks } = routerOver(['payment.commands.eur']);
     await Promise.all(Array.from({ length: 20 }, () => router.serves('EUR')));
