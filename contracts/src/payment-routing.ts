@@ -24,11 +24,14 @@ export const paymentRoutingKeys = (currency?: string): string[] =>
   commandsOf('payment').map((type) => paymentRoutingKeyOf(type, currency));
 
 const CURRENCY_QUEUE = /^payment\.commands\.([a-z]{3})$/;
+/** A code whose queue name would be another queue's: `payment.commands.dlq` is the default queue's DLQ. */
+const RESERVED_CODES = new Set(['DLQ']);
 
 /** The currency a per-currency payment queue serves (`payment.commands.eur` → `EUR`); null for any other queue. */
 export function currencyOfQueue(queue: string): string | null {
   const match = CURRENCY_QUEUE.exec(queue);
-  return match ? match[1]!.toUpperCase() : null;
+  const currency = match ? match[1]!.toUpperCase() : null;
+  return currency === null || RESERVED_CODES.has(currency) ? null : currency;
 }
 
 /**
@@ -37,7 +40,7 @@ export function currencyOfQueue(queue: string): string | null {
  */
 export function parseCurrencies(raw: string): { ok: true; currencies: string[] } | { ok: false; problem: string } {
   const parts = raw.split(',').map((part) => part.trim());
-  const bad = parts.filter((part) => !/^[A-Za-z]{3}$/.test(part));
+  const bad = parts.filter((part) => !/^[A-Za-z]{3}$/.test(part) || RESERVED_CODES.has(part.toUpperCase()));
   if (bad.length || parts.length === 0) {
     return {
       ok: false,

@@ -32,7 +32,7 @@ describe('payment routing by currency', () => {
       expect(currencies('  ')).to.deep.equal([]);
     });
 
-    for (const bad of ['EURO', 'EU', 'EUR,,GBP', 'EUR;GBP', 'E1R', 'EUR,'])
+    for (const bad of ['EURO', 'EU', 'EUR,,GBP', 'EUR;GBP', 'E1R', 'EUR,', 'EUR,dlq'])
       it(`refuses '${bad}' as a configuration error naming the variable`, () => {
         expect(() => currencies(bad))
           .to.throw(ConfigError)
@@ -76,6 +76,9 @@ describe('payment routing by currency', () => {
       expect(isDeadLetterQueue(topology, 'payment.commands.euro.dlq')).to.equal(false);
       expect(currencyOfQueue('payment.commands.chf')).to.equal('CHF');
       expect(currencyOfQueue('payment.commands')).to.equal(null);
+      // The default queue's DLQ is no currency's queue.
+      expect(currencyOfQueue('payment.commands.dlq')).to.equal(null);
+      expect(isDeadLetterQueue(topology, 'payment.commands.dlq.dlq')).to.equal(false);
     });
   });
 

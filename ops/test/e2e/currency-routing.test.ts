@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { currencyOfQueue } from '@sagaflow/contracts';
 import { vhostOf } from '@sagaflow/contracts/messaging';
 import { eventually, managementApi, type LocalSystem } from '@sagaflow/contracts/testing';
 import { API_TOKEN, createProduct, json, ops, settledStatus, useOpsSystem } from './support/ops-system.js';
@@ -73,9 +74,9 @@ describe('payment routing by currency (PAYMENT_CURRENCIES)', function () {
       )) as {
         name: string;
       }[];
-      expect(queues.map((q) => q.name).filter((name) => /^payment\.commands(\.[a-z]{3})?$/.test(name))).to.have.members(
-        ['payment.commands', 'payment.commands.eur', 'payment.commands.gbp'],
-      );
+      expect(
+        queues.map((q) => q.name).filter((name) => name === 'payment.commands' || currencyOfQueue(name) !== null),
+      ).to.have.members(['payment.commands', 'payment.commands.eur', 'payment.commands.gbp']);
     });
 
     it('lists and replays the dead letters of a currency queue (GET /dlq, sagaflow-ops dlq)', async () => {
