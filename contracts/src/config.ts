@@ -1,5 +1,6 @@
 import { SagaflowError } from './errors.js';
 import { parseStoreUrl } from './store-url.js';
+import { parseCurrencies } from './payment-routing.js';
 
 /** The log levels every Sagaflow service and the CLI understand, most severe first. */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -164,6 +165,19 @@ export class EnvReader {
       return DEFAULT_RETRY_JITTER;
     }
     return value;
+  }
+
+  /**
+   * `PAYMENT_CURRENCIES`: the currencies a payment worker takes on queues of their own, upper case;
+   * empty when unset (the worker then takes every currency without a queue of its own).
+   */
+  paymentCurrencies(): string[] {
+    const raw = this.optional('PAYMENT_CURRENCIES');
+    if (raw === undefined) return [];
+    const parsed = parseCurrencies(raw);
+    if (parsed.ok) return parsed.currencies;
+    this.problems.push(parsed.problem);
+    return [];
   }
 
   /** `STORE_URL`, checked by the one store-URL parser. */

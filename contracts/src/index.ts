@@ -51,7 +51,10 @@ export {
   expressRoutingKeyOf,
   lanesOf,
   bindingDeclarations,
+  commandQueue,
   declareTopology,
+  isDeadLetterQueue,
+  paymentCommandQueues,
   queueDeclarations,
   deadLetterQueues,
   notADeadLetterQueue,
@@ -99,6 +102,16 @@ export {
   SERVICE_NODE_FLAGS,
   type SystemService,
 } from './services.js';
+export {
+  currencyOfQueue,
+  parseCurrencies,
+  paymentQueueOf,
+  paymentRouteFor,
+  paymentRoutingKeyOf,
+  paymentRoutingKeys,
+  type PaymentQueues,
+  type PaymentQueuesPresent,
+} from './payment-routing.js';
 export { HEADERS, type DeadLetterReason } from './headers.js';
 export type { Static, TSchema } from '@sinclair/typebox';
 export {

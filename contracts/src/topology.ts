@@ -20,6 +20,7 @@ import {
   type ParticipantName,
   type ParticipantSpec,
 } from './participants.js';
+import { currencyOfQueue, paymentQueueOf, paymentRoutingKeys, type PaymentQueues } from './payment-routing.js';
 
 export const EXCHANGES = {
   commands: 'sagaflow.commands',
@@ -164,18 +165,36 @@ export interface RetryPolicy {
   retryJitter?: number;
 }
 
-function participantQueues(retry: RetryPolicy) {
+/**
+ * A participant's command queue as data: `<participant>.commands` bound to its commands' keys, or, for
+ * payment in one currency, `payment.commands.<cur>` bound to `payment.<action>.<cur>`. The one place a
+ * command queue is built, so that every one of them is declared alike (a priority queue, see `lanesOf`).
+ */
+export function commandQueue(participant: ParticipantName, retry: RetryPolicy, currency?: string): WorkQueue {
+  const routingKeys = participant === 'payment' ? paymentRoutingKeys(currency) : commandsOf(participant);
+  return {
+    name: participant === 'payment' ? paymentQueueOf(currency) : commandQueueOf(participant),
+    bindings: routingKeys.map((routingKey) => ({ exchange: EXCHANGES.commands, routingKey })),
+    ...retry,
+    priority: true,
+  };
+}
+
+/** The payment command queues of `payment`: none, the default one, or one per currency. */
+export function paymentCommandQueues(payment: PaymentQueues, retry: RetryPolicy): WorkQueue[] {
+  if (payment === 'none') return [];
+  if (payment === 'default') return [commandQueue('payment', retry)];
+  return payment.currencies.map((currency) => commandQueue('payment', retry, currency));
+}
+
+function participantQueues(retry: RetryPolicy, payment: PaymentQueues) {
   return PARTICIPANT_NAMES.flatMap((participant) => {
     const spec: ParticipantSpec = PARTICIPANTS[participant];
-    const commands = {
-      name: commandQueueOf(participant),
-      bindings: commandsOf(participant).map((routingKey) => ({ exchange: EXCHANGES.commands, routingKey })),
-      ...retry,
-      priority: true,
-    };
-    if (!spec.events) return [commands];
+    const commands =
+      participant === 'payment' ? paymentCommandQueues(payment, retry) : [commandQueue(participant, retry)];
+    if (!spec.events) return commands;
     const bindings = spec.events.routingKeys.map((routingKey) => ({ exchange: EXCHANGES.events, routingKey }));
-    return [commands, { name: spec.events.queue, bindings, ...retry }];
+    return [...commands, { name: spec.events.queue, bindings, ...retry }];
   });
 }
 
@@ -185,6 +204,14 @@ export interface SagaflowTopologyOptions {
    * the participants, which neither publish saga events nor read the log, leave it out.
    */
   eventLog?: EventLogRetention;
+  /**
+   * Which payment command queues it holds (`'default'` unless told). A queue's existence on the broker
+   * is how the orchestrator learns who serves a currency, so only payment workers declare them: a worker
+   * with `PAYMENT_CURRENCIES` its currencies' queues, one without it `payment.commands`; every other
+   * service declares the rest with `'none'`. `'default'` is the whole layout of a system with a default
+   * payment worker, as tests, the dead-letter tools and the definitions' permissions see it.
+   */
+  payment?: PaymentQueues;
 }
 
 /**
@@ -195,7 +222,7 @@ export function sagaflowTopology(
   retryDelaysMs: number[] = DEFAULT_RETRY_DELAYS_MS,
   queueType: QueueType = DEFAULT_QUEUE_TYPE,
   retryJitter: number = DEFAULT_RETRY_JITTER,
-  { eventLog }: SagaflowTopologyOptions = {},
+  { eventLog, payment = 'default' }: SagaflowTopologyOptions = {},
 ): Topology {
   const retry: RetryPolicy = { retryDelaysMs, retryJitter };
   return validateTopology({
@@ -208,7 +235,7 @@ export function sagaflowTopology(
     ],
     deadLetterExchange: EXCHANGES.deadLetter,
     queues: [
-      ...participantQueues(retry),
+      ...participantQueues(retry, payment),
       {
         name: QUEUES.replies,
         bindings: COMMAND_TYPES.map((c) => ({ exchange: EXCHANGES.replies, routingKey: replyTypeOf(c) })),
@@ -231,13 +258,22 @@ export function sagaflowTopology(
 /** Every dead-letter queue of a topology. */
 export const deadLetterQueues = (topology: Topology): string[] => topology.queues.map((q) => dlqOf(q.name));
 
-/** Why `queue` is not one of the topology's dead-letter queues, with a hint to the right one; null when it is. */
+/**
+ * Whether `queue` is a dead-letter queue the tools may read: one of the topology's, or that of a
+ * per-currency payment queue (`payment.commands.eur.dlq`), which only the workers of that currency
+ * declare and so no fixed topology lists.
+ */
+export const isDeadLetterQueue = (topology: Topology, queue: string): boolean =>
+  deadLetterQueues(topology).includes(queue) ||
+  (queue.endsWith('.dlq') && currencyOfQueue(queue.slice(0, -'.dlq'.length)) !== null);
+
+/** Why `queue` is not a dead-letter queue (see `isDeadLetterQueue`), with a hint to the right one; null when it is. */
 export function notADeadLetterQueue(topology: Topology, queue: string): string | null {
-  const queues = deadLetterQueues(topology);
-  if (queues.includes(queue)) return null;
-  const hint = topology.queues.some((q) => q.name === queue)
-    ? `its dead letters are in '${dlqOf(queue)}'`
-    : `dead-letter queues: ${queues.join(', ')}`;
+  if (isDeadLetterQueue(topology, queue)) return null;
+  const hint =
+    topology.queues.some((q) => q.name === queue) || currencyOfQueue(queue) !== null
+      ? `its dead letters are in '${dlqOf(queue)}'`
+      : `dead-letter queues: ${deadLetterQueues(topology).join(', ')}, ${dlqOf(paymentQueueOf('xxx'))} per currency`;
   return `'${queue}' is not a dead-letter queue (${hint})`;
 }
 

@@ -24,6 +24,8 @@ export interface OpsDeps {
 
 export interface OpsConfig {
   amqpUrl: string;
+  /** `RABBITMQ_MANAGEMENT_URL`: lists the per-currency payment queues' dead letters; port 15672 of the AMQP host when unset. */
+  managementUrl: string | undefined;
   orchestratorUrl: string;
   apiToken: string | undefined;
   topology: Topology;
@@ -34,6 +36,7 @@ export function readConfig(deps: OpsDeps): OpsConfig {
   const read = new EnvReader(deps.env);
   const config: OpsConfig = {
     amqpUrl: read.amqpUrl(),
+    managementUrl: read.url('RABBITMQ_MANAGEMENT_URL', undefined, ['http', 'https']),
     orchestratorUrl: read.url('ORCHESTRATOR_URL', 'http://127.0.0.1:8080', ['http', 'https']),
     apiToken: read.optional('API_TOKEN'),
     topology: deps.topology ?? sagaflowTopology(),

@@ -12,6 +12,11 @@ import { builtUiDir } from './ui-dir.js';
 
 export interface OrchestratorConfig {
   amqpUrl: string;
+  /**
+   * `RABBITMQ_MANAGEMENT_URL`: the management API whose queue list names the per-currency payment
+   * queues' dead letters (`GET /dlq`); port 15672 of the AMQP host when unset.
+   */
+  managementUrl?: string;
   storeUrl: string;
   /** 0 picks a free port. */
   port: number;
@@ -67,6 +72,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): OrchestratorCo
   const read = new EnvReader(env);
   const config: OrchestratorConfig = {
     amqpUrl: read.amqpUrl(),
+    managementUrl: read.url('RABBITMQ_MANAGEMENT_URL', undefined, ['http', 'https']),
     storeUrl: read.storeUrl(),
     port: read.int('PORT', ORCHESTRATOR_PORT, { max: 65535 }),
     apiToken: read.optional('API_TOKEN'),

@@ -13,6 +13,7 @@ import { createApp } from './api/app.js';
 import { SagaEventStream } from './api/saga-event-stream.js';
 import { DEFAULT_SAGA_RETENTION_HOURS, type OrchestratorConfig } from './config.js';
 import { OutboxRelay } from './engine/outbox-relay.js';
+import { CurrencyRouter } from './engine/currency-router.js';
 import { SagaEngine } from './engine/saga-engine.js';
 import { allOf } from './engine/saga-observer.js';
 import { RetentionSweeper } from './engine/retention-sweeper.js';
@@ -52,20 +53,30 @@ export async function start(
     await store.init();
     const bus = await MessageBus.connect({
       url: config.amqpUrl,
-      // The orchestrator publishes the saga events, so it alone declares the event log they also go to.
+      // The orchestrator publishes the saga events, so it alone declares the event log they also go to;
+      // payment command queues are the payment workers' to declare: their existence says who serves what.
       topology: sagaflowTopology(config.retryDelaysMs, config.queueType, config.retryJitter, {
         eventLog: config.eventLog ?? DEFAULT_EVENT_LOG_RETENTION,
+        payment: 'none',
       }),
       logger: log,
       name: 'orchestrator',
     });
     opened.push({ what: 'broker connection', close: () => bus.stop() });
+    // The dead-letter tools know every queue's name, the default payment queue's too.
+    const deadLetterTopology = sagaflowTopology(config.retryDelaysMs, config.queueType, config.retryJitter);
+    const deadLetterOptions = {
+      managementUrl: config.managementUrl,
+      onWarning: (message: string) => log.warn(message),
+    };
     let deadLetterQueues: Promise<DeadLetterQueues> | null = null;
     const deadLetters = () => {
-      deadLetterQueues ??= DeadLetterQueues.connect(config.amqpUrl, bus.topology).catch((error) => {
-        deadLetterQueues = null;
-        throw error;
-      });
+      deadLetterQueues ??= DeadLetterQueues.connect(config.amqpUrl, deadLetterTopology, deadLetterOptions).catch(
+        (error) => {
+          deadLetterQueues = null;
+          throw error;
+        },
+      );
       return deadLetterQueues;
     };
     opened.push({
@@ -74,7 +85,8 @@ export async function start(
     });
 
     const metrics = new SagaMetrics(store);
-    const relay = new OutboxRelay(store, bus, log);
+    const currencies = new CurrencyRouter({ queueExists: (queue) => bus.queueExists(queue) });
+    const relay = new OutboxRelay(store, bus, log, { router: currencies });
     const tracer = config.otlpEndpoint ? new SagaTracer(config.otlpEndpoint, log) : undefined;
     if (tracer) opened.push({ what: 'trace export', close: () => tracer.stop() });
     const engine = new SagaEngine({
@@ -112,7 +124,8 @@ export async function start(
       log,
       deadLetters,
       editDeadLetter: (messageId, edit, options) =>
-        editDeadLetter(config.amqpUrl, bus.topology, messageId, edit, options),
+        editDeadLetter(config.amqpUrl, deadLetterTopology, messageId, edit, { ...options, ...deadLetterOptions }),
+      currencies,
       uiDir: config.uiDir,
       inventoryUrl: config.inventoryUrl,
       paymentUrl: config.paymentUrl,

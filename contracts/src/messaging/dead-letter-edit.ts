@@ -1,8 +1,15 @@
 import amqp, { type Channel, type GetMessage } from 'amqplib';
 import { SagaflowError } from '../errors.js';
 import { checkMessage } from './envelope.js';
-import { describe, Republisher, summaryOf, type DeadLetter } from './dead-letters.js';
-import { deadLetterQueues, type Topology } from '../topology.js';
+import {
+  deadLetterQueueNames,
+  describe,
+  Republisher,
+  summaryOf,
+  type DeadLetter,
+  type DeadLetterQueuesOptions,
+} from './dead-letters.js';
+import type { Topology } from '../topology.js';
 
 /** One field an edit changed, as the saga's timeline records it. */
 export interface FieldChange {
@@ -125,7 +132,7 @@ export async function editDeadLetter(
   topology: Topology,
   messageId: string,
   edit: DeadLetterEdit,
-  options: { dryRun?: boolean } = {},
+  options: { dryRun?: boolean } & DeadLetterQueuesOptions = {},
 ): Promise<EditResult | null> {
   const connection = await amqp
     .connect(url, { clientProperties: { connection_name: 'sagaflow-dead-letter-edit' } })
@@ -135,7 +142,7 @@ export async function editDeadLetter(
   connection.on('error', () => undefined);
   const publisher = new Republisher(async () => connection);
   try {
-    for (const queue of deadLetterQueues(topology)) {
+    for (const queue of await deadLetterQueueNames(url, topology, options)) {
       const channel = await connection.createChannel();
       channel.on('error', () => undefined);
       try {

@@ -3,14 +3,26 @@ import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type GetMes
 import { SagaflowError } from '../errors.js';
 import type { ErrorInfo } from '../schemas/common.js';
 import { HEADERS } from '../headers.js';
+import { existsOnBroker, isNotFound } from './broker-probe.js';
+import { listQueueNames } from './management-api.js';
 import {
   deadLetterQueues,
+  isDeadLetterQueue,
   notADeadLetterQueue,
   sagaflowTopology,
   validateTopology,
   type Topology,
 } from '../topology.js';
 import { withHeartbeat } from './amqp-url.js';
+
+export interface DeadLetterQueuesOptions {
+  /** The management API (`RABBITMQ_MANAGEMENT_URL`); port 15672 of the AMQP host by default. */
+  managementUrl?: string;
+  /** Lists the broker's queues instead of the management API (tests). */
+  listQueues?: () => Promise<string[]>;
+  /** Told when some dead-letter queues could not be listed. */
+  onWarning?: (message: string) => void;
+}
 
 /** One message waiting in a dead-letter queue, as an operator needs to see it. */
 export interface DeadLetter {
@@ -274,10 +286,34 @@ function replayProperties(message: GetMessage, replayedAt: Date): Options.Publis
   return copy;
 }
 
+/**
+ * The dead-letter queues: the topology's, then those of the per-currency payment queues on the broker.
+ * Only the workers of a currency declare its queues, so these come from the management API's queue
+ * list; when it does not answer, the topology's alone, and `onWarning` says what was left out.
+ */
+export async function deadLetterQueueNames(
+  url: string,
+  topology: Topology,
+  options: DeadLetterQueuesOptions = {},
+): Promise<string[]> {
+  const own = deadLetterQueues(topology);
+  let names: string[];
+  try {
+    names = await (
+      options.listQueues ?? (() => listQueueNames({ amqpUrl: url, managementUrl: options.managementUrl }))
+    )();
+  } catch (error) {
+    options.onWarning?.(
+      `per-currency dead-letter queues (payment.commands.<cur>.dlq) not listed, the management API did not answer (${(error as Error).message}): name one as the queue to see it`,
+    );
+    return own;
+  }
+  const perCurrency = names.filter((name) => !own.includes(name) && isDeadLetterQueue(topology, name));
+  return [...own, ...perCurrency.sort()];
+}
+
 /** A republish the broker has not confirmed by then counts as failed (the message stays in its DLQ). */
 const CONFIRM_TIMEOUT_MS = 30_000;
-
-const isNotFound = (error: unknown): boolean => /NOT_FOUND|404/.test((error as Error)?.message ?? '');
 
 /**
  * The operator's view of Sagaflow's dead-letter queues: list and show what failed, replay it to where
@@ -294,17 +330,29 @@ export class DeadLetterQueues {
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  private constructor(url: string, topology: Topology, connection: ChannelModel) {
+  private constructor(
+    url: string,
+    topology: Topology,
+    connection: ChannelModel,
+    private readonly options: DeadLetterQueuesOptions,
+  ) {
     this.url = url;
     this.topology = topology;
     this.connection = connection;
     this.watch(connection);
   }
 
-  /** Connects to the broker; `topology` names the dead-letter queues (`<work queue>.dlq`). */
-  static async connect(url: string, topology: Topology = sagaflowTopology()): Promise<DeadLetterQueues> {
+  /**
+   * Connects to the broker; `topology` names the dead-letter queues (`<work queue>.dlq`), and the broker's
+   * queue list (management API) adds those of the per-currency payment queues.
+   */
+  static async connect(
+    url: string,
+    topology: Topology = sagaflowTopology(),
+    options: DeadLetterQueuesOptions = {},
+  ): Promise<DeadLetterQueues> {
     const checked = validateTopology(topology);
-    return new DeadLetterQueues(url, checked, await DeadLetterQueues.open(url));
+    return new DeadLetterQueues(url, checked, await DeadLetterQueues.open(url), options);
   }
 
   private static async open(url: string): Promise<ChannelModel> {
@@ -319,9 +367,9 @@ export class DeadLetterQueues {
     }
   }
 
-  /** The dead-letter queues of the topology. */
-  get queues(): string[] {
-    return deadLetterQueues(this.topology);
+  /** The dead-letter queues, as `deadLetterQueueNames` finds them. */
+  queues(): Promise<string[]> {
+    return deadLetterQueueNames(this.url, this.topology, this.options);
   }
 
   async close(): Promise<void> {
@@ -336,7 +384,7 @@ export class DeadLetterQueues {
     return this.serially(async () => {
       const limit = options.limit ?? Number.POSITIVE_INFINITY;
       const found: DeadLetter[] = [];
-      for (const queue of this.scope(options.queue)) {
+      for (const queue of await this.scope(options.queue)) {
         if (found.length >= limit) break;
         await this.browse(queue, limit - found.length, (detail) => {
           found.push(summaryOf(detail));
@@ -350,7 +398,7 @@ export class DeadLetterQueues {
   /** One dead letter with its headers, properties and body; null when no DLQ holds it. */
   show(messageId: string): Promise<DeadLetterDetail | null> {
     return this.serially(async () => {
-      for (const queue of this.queues) {
+      for (const queue of await this.queues()) {
         let hit = null as DeadLetterDetail | null;
         await this.browse(queue, Number.POSITIVE_INFINITY, (detail) => {
           if (detail.messageId === messageId) hit = detail;
@@ -374,15 +422,9 @@ export class DeadLetterQueues {
         SagaflowError.nonRetryable('replay_scope_required', 'name a queue, a saga id, or replay all on purpose'),
       );
     }
-    const queues = (() => {
-      try {
-        return this.scope(options.queue);
-      } catch (error) {
-        return error as SagaflowError;
-      }
-    })();
-    if (queues instanceof Error) return Promise.reject(queues);
-    return this.serially(() => this.replayQueues(queues, options));
+    const refused = options.queue === undefined ? null : this.refusal(options.queue);
+    if (refused) return Promise.reject(refused);
+    return this.serially(async () => this.replayQueues(await this.scope(options.queue), options));
   }
 
   /** Empties one dead-letter queue; returns how many messages it dropped. */
@@ -480,8 +522,8 @@ export class DeadLetterQueues {
     }
   }
 
-  private scope(queue: string | undefined): string[] {
-    if (queue === undefined) return this.queues;
+  private async scope(queue: string | undefined): Promise<string[]> {
+    if (queue === undefined) return this.queues();
     const refused = this.refusal(queue);
     if (refused) throw refused;
     return [queue];
@@ -580,17 +622,7 @@ export class Republisher {
     if (exchange === '') return true;
     const known = this.exchanges.get(exchange);
     if (known !== undefined) return known;
-    const probe = await (await this.connect()).createChannel();
-    probe.on('error', () => undefined);
-    let exists = true;
-    try {
-      await probe.checkExchange(exchange);
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-      exists = false;
-    } finally {
-      await probe.close().catch(() => undefined);
-    }
+    const exists = await existsOnBroker(await this.connect(), (probe) => probe.checkExchange(exchange));
     this.exchanges.set(exchange, exists);
     return exists;
   }

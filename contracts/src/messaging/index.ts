@@ -5,6 +5,7 @@
  */
 export { createLogger, silentLogger, type Logger } from './logger.js';
 export { serveHttp, type HttpServer, type HttpServerOptions } from './http-server.js';
+export { listQueueNames, managementRequest, vhostOf, type ManagementTarget } from './management-api.js';
 export { bearerTokenMatches } from './bearer-token.js';
 export { runService, type RunningService, type ServiceMain } from './run-service.js';
 export {
@@ -37,6 +38,8 @@ export {
 } from './message-bus.js';
 export {
   DeadLetterQueues,
+  deadLetterQueueNames,
+  type DeadLetterQueuesOptions,
   type DeadLetter,
   type DeadLetterDetail,
   type DeadLetterListOptions,

@@ -5,11 +5,12 @@ import { SagaflowError, toErrorInfo } from '../errors.js';
 import { asStoreFailure, STORE_UNAVAILABLE } from '../store-unavailable.js';
 import { ConfigError } from '../config.js';
 import type { ErrorInfo } from '../schemas/common.js';
-import type { Message } from '../messages.js';
+import { MESSAGES, type Message } from '../messages.js';
 import { assertValidMessage, decodeMessage, routeOf, type Route } from './envelope.js';
 import { ChannelAcks } from './channel-acks.js';
 import { ack, type HandlerResult, type MessageHandler } from './handler-result.js';
 import { HEADERS, type DeadLetterReason } from '../headers.js';
+import { existsOnBroker } from './broker-probe.js';
 import { explainFeatureFlagOff } from '../declare-failure.js';
 import {
   declareTopology,
@@ -134,6 +135,8 @@ export class MessageBus {
   /** The topology's declaration on each broker connection, by the connection. */
   private readonly declaredOn = new WeakMap<object, Promise<void>>();
   private connecting = true;
+  /** Message ids of mandatory publishes the broker returned unrouted; their confirm then fails. */
+  private readonly returned = new Set<string>();
   private refuse!: (error: ConfigError) => void;
 
   private constructor(options: MessageBusOptions) {
@@ -175,7 +178,14 @@ export class MessageBus {
     this.publisher = this.connection.createChannel({
       confirm: true,
       publishTimeout: options.publishTimeoutMs ?? 30_000,
-      setup: (channel: ConfirmChannel) => this.declare(channel),
+      setup: (channel: ConfirmChannel) => {
+        // RabbitMQ sends basic.return before the confirm of the same message, so the confirm can tell.
+        channel.on('return', (message: ConsumeMessage) => {
+          const id = message.properties.messageId as string | undefined;
+          if (id !== undefined) this.returned.add(id);
+        });
+        return this.declare(channel);
+      },
     });
     this.publisher.on('error', (err) => {
       if (!this.isRefusal(err)) this.log.warn('publisher channel error', { error: (err as Error).message });
@@ -243,6 +253,18 @@ export class MessageBus {
     return this.disconnectedSince === null && this.connection.isConnected();
   }
 
+  /**
+   * Whether the broker holds a queue of this name now (a passive check on a channel of its own, since a
+   * 404 closes the channel it happens on). Fails with `broker_unavailable` while disconnected.
+   */
+  async queueExists(queue: string): Promise<boolean> {
+    const connection = this.connection.connection;
+    if (!this.connected || connection === undefined) {
+      throw new SagaflowError('broker_unavailable', 'not connected to the broker');
+    }
+    return existsOnBroker(connection, (channel) => channel.checkQueue(queue));
+  }
+
   /** Validates and publishes one message; resolves once the broker confirmed it. */
   async publish(message: Message, route: Route = routeOf(message.type)): Promise<void> {
     assertValidMessage(message);
@@ -252,11 +274,14 @@ export class MessageBus {
   /**
    * Publishes a message that its process built from typed parts that were validated where they came
    * in (the orchestrator's outbox), without checking it against its schema a second time; every
-   * consumer still checks it on receipt and dead-letters what does not conform.
+   * consumer still checks it on receipt and dead-letters what does not conform. A command goes out
+   * mandatory: one that no queue is bound for fails with `unroutable` instead of vanishing.
    */
   publishBuilt(message: Message, route: Route = routeOf(message.type)): Promise<void> {
-    const properties = messageProperties(message);
+    const properties: Options.Publish = messageProperties(message);
     if (route.priority) properties.priority = route.priority;
+    // A command no queue takes comes back (`unroutable`) instead of being confirmed into nothing.
+    if (MESSAGES[message.type].kind === 'command') properties.mandatory = true;
     return this.publishRaw(route.exchange, route.routingKey, Buffer.from(JSON.stringify(message)), properties);
   }
 
@@ -264,7 +289,8 @@ export class MessageBus {
    * Publishes bytes as they are, persistent, and resolves on the broker's confirm. Fails at once with
    * `publish_backlog_full` or `broker_unavailable` rather than queueing without bound; a publish already
    * waiting fails with `broker_unavailable` once the outage outlasts `maxDisconnectedMs` (it may still
-   * reach the broker after a reconnect: delivery is at least once).
+   * reach the broker after a reconnect: delivery is at least once). A `mandatory` publish the broker
+   * could route to no queue fails with `unroutable` (it needs a `messageId` to be told apart).
    */
   publishRaw(exchange: string, routingKey: string, content: Buffer, properties: Options.Publish): Promise<void> {
     if (this.stopped) return Promise.reject(SagaflowError.nonRetryable('bus_stopped', 'the message bus is stopped'));
@@ -283,7 +309,10 @@ export class MessageBus {
         () => {
           this.pendingPublishes--;
           this.waitingPublishes.delete(reject);
-          resolve();
+          const id = properties.messageId as string | undefined;
+          if (properties.mandatory && id !== undefined && this.returned.delete(id)) {
+            reject(new SagaflowError('unroutable', `no queue is bound to '${routingKey}' on '${exchange}'`));
+          } else resolve();
         },
         (error: unknown) => {
           this.pendingPublishes--;

@@ -20,8 +20,12 @@ export const ChargePayment = Strict({
 });
 export type ChargePayment = Static<typeof ChargePayment>;
 
-/** Refunds whatever was charged for the order; a refund with nothing charged is a no-op. */
-export const RefundPayment = Strict({ orderId: Id });
+/**
+ * Refunds whatever was charged for the order; a refund with nothing charged is a no-op. `currency`, the
+ * order's, routes it to the worker that took the charge (DESIGN §2); a refund without one goes to the
+ * default payment queue.
+ */
+export const RefundPayment = Strict({ orderId: Id, currency: Type.Optional(Currency) });
 export type RefundPayment = Static<typeof RefundPayment>;
 
 export const NotificationTemplate = Type.Union([

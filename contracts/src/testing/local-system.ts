@@ -24,6 +24,11 @@ export interface LocalSystemOptions {
   env?: Record<string, string>;
   /** Variables for one service only; they win over `env`. */
   serviceEnv?: Partial<Record<SystemService, Record<string, string>>>;
+  /**
+   * Variables for single instances of a service, by position (the first instance's first), e.g.
+   * `{ payment: [{ PAYMENT_CURRENCIES: 'EUR,GBP' }, {}] }`; they win over `serviceEnv`.
+   */
+  instanceEnv?: Partial<Record<SystemService, Record<string, string>[]>>;
   /** How long a service may take to answer `GET /healthz` (45 s by default: a busy two-core machine is slow to start five processes). */
   startTimeoutMs?: number;
   /** How long a SIGTERM may take before SIGKILL. */
@@ -117,6 +122,7 @@ const OWN_VARIABLES = [
   'RETRY_JITTER',
   'QUEUE_TYPE',
   'PAYMENT_LIMIT_CENTS',
+  'PAYMENT_CURRENCIES',
   'RATE_LIMIT_PER_MINUTE',
   'ORCHESTRATOR_URL',
   'SMTP_URL',
@@ -337,6 +343,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         ...wiring[name],
         ...options.env,
         ...options.serviceEnv?.[name],
+        ...options.instanceEnv?.[name]?.[i],
         AMQP_URL: amqpUrl,
         STORE_URL: options.storeUrl,
         PORT: String(port),

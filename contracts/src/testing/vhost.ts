@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { eventually } from './eventually.js';
+import { managementRequest } from '../messaging/management-api.js';
 
 export interface TestVhost {
   name: string;
@@ -11,27 +12,13 @@ export interface TestVhost {
 const baseAmqpUrl = () => new URL(process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
 
 /** Calls RabbitMQ's management API (`RABBITMQ_MANAGEMENT_URL`, default on port 15672 with the AMQP credentials). */
-export async function managementApi(method: string, path: string, body?: unknown): Promise<unknown> {
-  const amqp = baseAmqpUrl();
-  const base = new URL(process.env.RABBITMQ_MANAGEMENT_URL ?? `http://${amqp.hostname}:15672`);
-  const user = decodeURIComponent(base.username || amqp.username || 'guest');
-  const pass = decodeURIComponent(base.password || amqp.password || 'guest');
-  base.username = '';
-  base.password = '';
-  const response = await fetch(new URL(`/api${path}`, base), {
+export const managementApi = (method: string, path: string, body?: unknown): Promise<unknown> =>
+  managementRequest(
+    { amqpUrl: baseAmqpUrl().toString(), managementUrl: process.env.RABBITMQ_MANAGEMENT_URL },
     method,
-    headers: {
-      authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`,
-      'content-type': 'application/json',
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  if (!response.ok && response.status !== 404) {
-    throw new Error(`management API ${method} ${path}: ${response.status} ${await response.text()}`);
-  }
-  const text = await response.text();
-  return text ? JSON.parse(text) : undefined;
-}
+    path,
+    body,
+  );
 
 /**
  * Feature flags Sagaflow's queues need: quorum queues dead-letter at least once only with `stream_queue`

@@ -41,7 +41,10 @@ const REPLAY_COLUMNS: Column<DeadLetter>[] = [
 ];
 
 async function withDeadLetters<T>(ctx: OpsContext, work: (dlq: DeadLetterQueues) => Promise<T>): Promise<T> {
-  const dlq = await DeadLetterQueues.connect(ctx.config.amqpUrl, ctx.config.topology);
+  const dlq = await DeadLetterQueues.connect(ctx.config.amqpUrl, ctx.config.topology, {
+    managementUrl: ctx.config.managementUrl,
+    onWarning: (message) => void ctx.deps.stderr.write(`warning: ${message}\n`),
+  });
   try {
     return await work(dlq);
   } finally {

@@ -2,6 +2,9 @@ import {
   DEFAULT_EVENT_LOG_RETENTION,
   EXCHANGES,
   QUEUES,
+  currencyOfQueue,
+  expressQueueOf,
+  paymentQueueOf,
   bindingDeclarations,
   sagaflowTopology,
   dlqOf,
@@ -151,6 +154,16 @@ const exactly = (patterns: string[]): string => (patterns.length ? `^(${[...new 
 /** The names a queue brings with it: itself and its retry queues (any delay, since RETRY_DELAYS_MS may change). */
 const queueNames = (queue: string): string[] => [escape(queue), `${escape(retryQueueOf(queue, 0)).slice(0, -1)}[0-9]+`];
 
+/**
+ * The per-currency payment queues (`payment.commands.eur`, DESIGN §2), with their retry queues and
+ * dead-letter queue: the payment workers declare them, so no fixed list of names can grant them.
+ */
+const CURRENCY_BASE = `${escape(paymentQueueOf('xxx')).slice(0, -3)}[a-z]{3}`;
+/** A currency queue or its express queue (quorum, see `lanesOf`). */
+const CURRENCY_QUEUE = `${CURRENCY_BASE}(${escape(expressQueueOf(''))})?`;
+const CURRENCY_DLQ = `${CURRENCY_BASE}\\.dlq`;
+const currencyQueueNames = [CURRENCY_QUEUE, `${CURRENCY_QUEUE}\\.retry\\.[0-9]+`, CURRENCY_DLQ];
+
 /** The server-named queue `MessageBus.listen` declares. */
 const SERVER_NAMED = 'amq\\.gen-.*';
 /** Publishing to a queue by name (retry queues) goes through the default exchange. */
@@ -169,14 +182,19 @@ function permissionOf(user: BrokerUser, topology: Topology, vhost: string): Perm
     .filter((q) => access.consumes.includes(q.name))
     .flatMap((q) => lanesOf(topology, q).map((lane) => escape(lane.queue)));
   const listening = access.listens ? [SERVER_NAMED] : [];
+  const paymentQueueNames = topology.queues
+    .filter((q) => q.name === QUEUES.payment)
+    .flatMap((q) => lanesOf(topology, q).flatMap((lane) => queueNames(lane.queue)));
   const streams = (topology.streams ?? []).map((q) => escape(q.name));
   const declaredStreams = access.declaresStreams ? streams : [];
   // Declaring the topology binds every queue to its exchange: a bind needs write on the queue and
   // read on the exchange, so those two grant no consuming and no publishing by themselves.
-  const declared = access.declaresTopology ? [...exchanges, ...everyQueue] : [];
+  // Payment workers with PAYMENT_CURRENCIES declare and consume their currencies' queues.
+  const byCurrency = access.consumes.includes(QUEUES.payment) ? currencyQueueNames : [];
+  const declared = access.declaresTopology ? [...exchanges, ...everyQueue, ...byCurrency] : [];
   const configure = [...declared, ...declaredStreams, ...listening];
   const write = [
-    ...(access.declaresTopology ? everyQueue : []),
+    ...(access.declaresTopology ? [...everyQueue, ...byCurrency] : []),
     ...declaredStreams,
     ...access.publishes.map(escape),
     ...(access.consumes.length ? [DEFAULT_EXCHANGE, escape(topology.deadLetterExchange)] : []),
@@ -186,7 +204,10 @@ function permissionOf(user: BrokerUser, topology: Topology, vhost: string): Perm
   const read = [
     ...(access.declaresTopology ? exchanges : []),
     ...consumed,
-    ...(access.replaysDeadLetters ? dlqs : []),
+    // RabbitMQ grants declaring a queue with a dead-letter exchange to a user who may read the queue;
+    // the payment command queues and their retry queues are not declared ahead, so their worker must.
+    ...(byCurrency.length ? [...paymentQueueNames, ...byCurrency] : []),
+    ...(access.replaysDeadLetters ? [...dlqs, CURRENCY_DLQ] : []),
     ...(access.readsStreams ? streams : []),
     ...listening,
   ];
@@ -200,14 +221,20 @@ function checkEveryQueueIsConsumed(topology: Topology): void {
   if (orphans.length) throw new Error(`no broker user consumes ${orphans.join(', ')}: add it to ACCESS`);
 }
 
+const isPaymentCommandQueue = (name: string): boolean => name === QUEUES.payment || currencyOfQueue(name) !== null;
+
 /**
  * The definitions RabbitMQ loads at start: the vhost, Sagaflow's exchanges, queues and bindings exactly
- * as `declareTopology` declares them (so that a service's declare is a no-op, not a 406), a policy, and
+ * as `declareTopology` declares them (so that a service's declare is a no-op, not a 406) but for the
+ * payment command queues, which the payment workers declare, a policy, and
  * one user per service with only the permissions it needs. Password hashes are left empty: they come
  * from the environment when the file is rendered (`ops/config/rabbitmq/render-definitions.mjs`).
  */
 export function rabbitmqDefinitions(topology: Topology, vhost = SAGAFLOW_VHOST): RabbitDefinitions {
   checkEveryQueueIsConsumed(topology);
+  // That a payment command queue exists is how the orchestrator learns that a worker takes its
+  // currencies (DESIGN §2): the payment workers declare them, none is declared ahead.
+  const declared = { ...topology, queues: topology.queues.filter((q) => !isPaymentCommandQueue(q.name)) };
   const queue = (name: string, args: Record<string, unknown>) => ({
     name,
     vhost,
@@ -256,7 +283,7 @@ export function rabbitmqDefinitions(topology: Topology, vhost = SAGAFLOW_VHOST):
       internal: false,
       arguments: {},
     })),
-    queues: queueDeclarations(topology).map((q) => queue(q.name, q.arguments)),
-    bindings: bindingDeclarations(topology).map((b) => binding(b.exchange, b.queue, b.routingKey)),
+    queues: queueDeclarations(declared).map((q) => queue(q.name, q.arguments)),
+    bindings: bindingDeclarations(declared).map((b) => binding(b.exchange, b.queue, b.routingKey)),
   };
 }

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import amqp from 'amqplib';
 import { expect } from 'chai';
 import {
+  DEFAULT_EVENT_LOG_RETENTION,
   ConfigError,
   EVENT_LOG_STREAM,
   EXCHANGES,
@@ -98,6 +99,7 @@ describe('RabbitMQ definitions (ops/config/rabbitmq)', () => {
       const passwords = Object.fromEntries(BROKER_USERS.map((u) => [u, randomUUID()]));
       const loaded: string[] = [];
       const open: { stop(): Promise<unknown> }[] = [];
+      let rendered: RabbitDefinitions;
 
       const urlOf = (user: string): string => {
         const url = new URL(vhost.url);
@@ -105,11 +107,17 @@ describe('RabbitMQ definitions (ops/config/rabbitmq)', () => {
         url.password = encodeURIComponent(passwords[user]);
         return url.toString();
       };
-      /** A bus as the user's service opens it: the orchestrator's topology has the event log, the others' not. */
+      /**
+       * A bus as `user`, declaring what that service declares: the orchestrator alone the event log,
+       * payment workers alone their queues.
+       */
       const busAs = async (user: string) => {
         const bus = await MessageBus.connect({
           url: urlOf(user),
-          topology: user === 'orchestrator' ? deploymentTopology(queueType) : sagaflowTopology(undefined, queueType),
+          topology: sagaflowTopology(undefined, queueType, undefined, {
+            payment: user === 'payment' ? 'default' : 'none',
+            ...(user === 'orchestrator' && { eventLog: DEFAULT_EVENT_LOG_RETENTION }),
+          }),
           logger: silentLogger(),
         });
         open.push(bus);
@@ -134,7 +142,7 @@ describe('RabbitMQ definitions (ops/config/rabbitmq)', () => {
 
       before(async () => {
         vhost = await createTestVhost('deploy-definitions');
-        const rendered = await render(
+        rendered = await render(
           Object.fromEntries(BROKER_USERS.map((u) => [passwordVariableOf(u), passwords[u]])),
           queueType,
         );
@@ -173,6 +181,27 @@ describe('RabbitMQ definitions (ops/config/rabbitmq)', () => {
           const subscription: Subscription = await bus.consume(queue, async () => undefined);
           open.push(subscription);
         }
+      });
+
+      it('lets a payment worker with PAYMENT_CURRENCIES declare and consume its currency queues, and ops read their DLQs', async () => {
+        const bus = await MessageBus.connect({
+          url: urlOf('payment'),
+          topology: sagaflowTopology(undefined, queueType, undefined, { payment: { currencies: ['EUR'] } }),
+          logger: silentLogger(),
+        });
+        open.push(bus);
+        open.push(await bus.consume('payment.commands.eur', async () => undefined));
+        expect(await refusalToConsume('notification', 'payment.commands.eur')).to.match(/ACCESS_REFUSED/);
+        const orchestrator = await busAs('orchestrator');
+        expect(await orchestrator.queueExists('payment.commands.eur')).to.equal(true);
+        expect(await orchestrator.queueExists('payment.commands.chf')).to.equal(false);
+        const deadLetters = await DeadLetterQueues.connect(urlOf('ops'));
+        open.push({ stop: () => deadLetters.close() });
+        expect(await deadLetters.list({ queue: 'payment.commands.eur.dlq' })).to.deep.equal([]);
+      });
+
+      it('declares no payment command queue ahead: the payment workers do', () => {
+        expect(rendered.queues.map((q) => q.name).filter((name) => name.startsWith('payment.'))).to.deep.equal([]);
       });
 
       it('lets the orchestrator consume replies and listen to saga events', async () => {

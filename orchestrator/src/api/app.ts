@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import { CreateOrderRequest, ListOrdersQuery, ListSagasQuery } from '@sagaflow/contracts';
 import { type DeadLetterQueues, type Logger, type MessageBus } from '@sagaflow/contracts/messaging';
 import type { SagaEngine } from '../engine/saga-engine.js';
+import { CURRENCY_NOT_SERVED, type CurrencyRouter } from '../engine/currency-router.js';
 import type { SagaMetrics } from '../metrics.js';
 import type { SagaStore } from '../store/saga-store.js';
 import { HttpError } from './http-error.js';
@@ -41,6 +42,8 @@ export interface AppDeps {
   /** Proxies whose `X-Forwarded-For` names the client (for the rate limit); 0 believes none. */
   trustProxyHops?: number;
   bodyLimit?: string;
+  /** Who takes payments in which currency; an order no worker would take is refused (422). */
+  currencies?: Pick<CurrencyRouter, 'serves'>;
 }
 
 const readCreateOrder = parseBody(CreateOrderRequest);
@@ -54,6 +57,25 @@ function idempotencyKeyOf(header: string | undefined): string | null {
     throw new HttpError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1-200 visible ASCII characters');
   }
   return header;
+}
+
+/**
+ * A 422 when no payment worker takes `currency`. When the broker cannot be asked (it is away, nothing
+ * was learnt before), the order is taken: its commands wait in the outbox until they can be routed, as
+ * every command does while the broker is away.
+ */
+async function refuseUnservedCurrency(currencies: AppDeps['currencies'], currency: string, log: Logger): Promise<void> {
+  if (!currencies) return;
+  const served = await currencies.serves(currency).catch((error: Error) => {
+    log.warn('could not tell who takes a currency; taking the order', { currency, error: error.message });
+    return true;
+  });
+  if (served) return;
+  throw new HttpError(
+    422,
+    CURRENCY_NOT_SERVED,
+    `no payment worker takes ${currency}: start one with PAYMENT_CURRENCIES=${currency}, or one without PAYMENT_CURRENCIES for every currency that has no worker of its own`,
+  );
 }
 
 /** The orchestrator's HTTP API (DESIGN §5). */
@@ -99,6 +121,7 @@ export function createApp(deps: AppDeps): Express {
     route(async (req, res) => {
       const key = idempotencyKeyOf(req.get('idempotency-key'));
       const request = readCreateOrder(req);
+      await refuseUnservedCurrency(deps.currencies, request.currency, log);
       const result = await engine.placeOrder(request, key, validTraceparent(req.get('traceparent')));
       if (result.outcome === 'key_reused') {
         throw new HttpError(409, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request');
@@ -134,6 +157,9 @@ export function createApp(deps: AppDeps): Express {
     '/orders/:id/cancel',
     guarded,
     route(async (req, res) => {
+      const toCancel = await store.getOrder(String(req.params.id));
+      // The refund goes to the worker of the order's currency: refuse now rather than stall the saga.
+      if (toCancel?.status === 'CONFIRMED') await refuseUnservedCurrency(deps.currencies, toCancel.currency, log);
       const result = await engine.cancelOrder(String(req.params.id), validTraceparent(req.get('traceparent')));
       if (result.outcome === 'not_found') throw HttpError.notFound('order');
       if (result.outcome === 'not_confirmed') {

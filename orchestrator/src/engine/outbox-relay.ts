@@ -1,4 +1,5 @@
-import type { Logger, MessageBus } from '@sagaflow/contracts/messaging';
+import { EXCHANGES, SagaflowError, expressRoutingKeyOf } from '@sagaflow/contracts';
+import { routeOf, type Logger, type MessageBus } from '@sagaflow/contracts/messaging';
 import type { OutboxEntry, SagaStore } from '../store/saga-store.js';
 
 export interface OutboxRelayOptions {
@@ -7,12 +8,26 @@ export interface OutboxRelayOptions {
   /** Entries younger than this are assumed to be in the hands of the process that wrote them. */
   graceMs?: number;
   batchSize?: number;
+  /**
+   * Decides, just before the publish, the routing key of a command (payment commands by currency); the
+   * entry's own key when absent. A throw fails the publish, which the sweep tries again.
+   */
+  router?: CommandRouter;
+}
+
+/** Routes commands at publish time (see `CurrencyRouter`). */
+export interface CommandRouter {
+  routeCommand(message: OutboxEntry['message'], routingKey: string): Promise<string>;
+  /** Told of a command the broker could route to no queue, so that the next try asks the broker again. */
+  unroutable(message: OutboxEntry['message']): void;
 }
 
 /**
  * Publishes outbox entries after their commit and removes them once the broker confirmed.
  * Removals are written in batches; entries whose publish failed are picked up again by the sweep,
- * and so are those of a process that died before publishing (at-least-once; consumers dedupe).
+ * and so are those of a process that died before publishing (at-least-once; consumers dedupe). A
+ * command no queue takes (`unroutable`, `currency_not_served`) counts as failed: it stays in the
+ * outbox, warned about each sweep, until a worker for it starts.
  */
 export class OutboxRelay {
   private readonly inFlight = new Set<string>();
@@ -24,6 +39,7 @@ export class OutboxRelay {
   private readonly sweepIntervalMs: number;
   private readonly graceMs: number;
   private readonly batchSize: number;
+  private readonly router: CommandRouter | undefined;
 
   constructor(
     private readonly store: SagaStore,
@@ -34,6 +50,7 @@ export class OutboxRelay {
     this.sweepIntervalMs = options.sweepIntervalMs ?? 1_000;
     this.graceMs = options.graceMs ?? 3_000;
     this.batchSize = options.batchSize ?? 500;
+    this.router = options.router;
   }
 
   /** Publishes everything left unsent (at start-up), then keeps sweeping in the background. */
@@ -66,11 +83,14 @@ export class OutboxRelay {
     if (this.inFlight.has(entry.messageId)) return false;
     this.inFlight.add(entry.messageId);
     try {
+      const routingKey =
+        this.router && entry.exchange === EXCHANGES.commands ? await this.commandKey(entry) : entry.routingKey;
       // The engine built the message from the saga's validated input and replies; the consumer checks it.
-      await this.bus.publishBuilt(entry.message, entry);
+      await this.bus.publishBuilt(entry.message, { exchange: entry.exchange, routingKey, priority: entry.priority });
       this.confirmed.push(entry.messageId);
       return true;
     } catch (error) {
+      if (error instanceof SagaflowError && error.type === 'unroutable') this.router?.unroutable(entry.message);
       this.log.warn('outbox publish failed; the sweep sends it again', {
         sagaId: entry.sagaId,
         messageId: entry.messageId,
@@ -81,6 +101,16 @@ export class OutboxRelay {
     } finally {
       this.inFlight.delete(entry.messageId);
     }
+  }
+
+  /**
+   * A command's routing key as the router decides it from the command's plain key (a payment command's
+   * by its currency); an express command keeps its express suffix on whichever queue that picks.
+   */
+  private async commandKey(entry: OutboxEntry): Promise<string> {
+    const plain = routeOf(entry.message.type).routingKey;
+    const routed = await this.router!.routeCommand(entry.message, plain);
+    return entry.routingKey === expressRoutingKeyOf(plain) ? expressRoutingKeyOf(routed) : routed;
   }
 
   private scheduleFlush(): void {

@@ -10,7 +10,7 @@ export interface CancellationSagaContext extends SagaContextBase {
 export const CANCELLATION_REASON = 'cancelled by request';
 
 const commands = {
-  refunding: (c) => stepCommand('payment.refund', { orderId: c.orderId }),
+  refunding: (c) => stepCommand('payment.refund', { orderId: c.orderId, currency: c.currency }),
   releasing: (c) => stepCommand('inventory.release', { orderId: c.orderId }),
   notifyingRefunded: (c) =>
     stepCommand('notification.send', {

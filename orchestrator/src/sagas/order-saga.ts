@@ -34,7 +34,7 @@ const commands = {
       data: { currency: c.currency, totalCents: c.order.totalCents ?? 0, lines: c.order.lines ?? [] },
     }),
   // Refund and release undo what may have happened; undoing nothing is a no-op at the participant.
-  refunding: (c) => stepCommand('payment.refund', { orderId: c.orderId }),
+  refunding: (c) => stepCommand('payment.refund', { orderId: c.orderId, currency: c.currency }),
   releasing: (c) => stepCommand('inventory.release', { orderId: c.orderId }),
   notifyingCancelled: (c) =>
     stepCommand('notification.send', {

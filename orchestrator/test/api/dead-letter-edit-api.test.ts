@@ -15,6 +15,7 @@ describe('HTTP API: edit and replay a dead letter', function () {
 
   before(async () => {
     stack = await TestStack.create();
+    await stack.declarePaymentQueue();
     orchestrator = await stack.orchestrator({ apiToken: 'sesame', stepTimeoutMs: 60_000 });
     raw = await amqp.connect(stack.vhost.url);
   });

@@ -31,7 +31,11 @@ describe('cancellation saga v1', () => {
     expect(saga.emitted[0]).to.deep.equal({
       type: 'command',
       resend: false,
-      command: { commandId: 'saga-9.refunding', type: 'payment.refund', payload: { orderId: 'order-1' } },
+      command: {
+        commandId: 'saga-9.refunding',
+        type: 'payment.refund',
+        payload: { orderId: 'order-1', currency: 'EUR' },
+      },
     });
 
     const [release] = saga.reply(success(refunded));

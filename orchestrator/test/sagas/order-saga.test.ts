@@ -303,7 +303,7 @@ describe('order saga v1', () => {
     expect(refund.command).to.deep.equal({
       commandId: 'saga-1.refunding',
       type: 'payment.refund',
-      payload: { orderId: 'order-1' },
+      payload: { orderId: 'order-1', currency: 'EUR' },
     });
     expect(stateOf(saga)).to.equal('refunding');
     expect(statusOf(saga)).to.equal('COMPENSATING');

@@ -1,3 +1,5 @@
+import amqp from 'amqplib';
+import { declareTopology, sagaflowTopology } from '@sagaflow/contracts';
 import { silentLogger } from '@sagaflow/contracts/messaging';
 import { createTestSchema, createTestVhost, type TestSchema, type TestVhost } from '@sagaflow/contracts/testing';
 import { start, type Orchestrator } from '../../src/orchestrator.js';
@@ -50,6 +52,20 @@ export class TestStack {
       RETRY_DELAYS_MS: '20,50',
       ...overrides,
     };
+  }
+
+  /**
+   * Declares `payment.commands` as a default payment worker does when it starts, so that an
+   * orchestrator without participants takes orders in any currency (see `CurrencyRouter`).
+   */
+  async declarePaymentQueue(): Promise<void> {
+    const connection = await amqp.connect(this.vhost.url);
+    try {
+      const { retryDelaysMs, queueType, retryJitter } = this.config();
+      await declareTopology(await connection.createChannel(), sagaflowTopology(retryDelaysMs, queueType, retryJitter));
+    } finally {
+      await connection.close();
+    }
   }
 
   async orchestrator(overrides: Partial<OrchestratorConfig> = {}, logger = silentLogger()): Promise<Orchestrator> {

@@ -1,4 +1,10 @@
-import { commandQueueOf, sagaflowTopology, type ParticipantName, type QueueType } from '@sagaflow/contracts';
+import {
+  commandQueueOf,
+  sagaflowTopology,
+  type ParticipantName,
+  type QueueType,
+  type Topology,
+} from '@sagaflow/contracts';
 import { MessageBus, silentLogger, type Logger, type Subscription } from '@sagaflow/contracts/messaging';
 import type { Express } from 'express';
 import { FaultInjector } from './faults.js';
@@ -49,6 +55,12 @@ export interface ParticipantServiceOptions {
   config: ParticipantConfig;
   store: InboxReader & Closeable;
   build: (bus: MessageBus, logger: Logger) => ServiceParts;
+  /**
+   * The command queues it consumes and the topology that holds them; by default `<service>.commands`
+   * in the topology every service but payment declares (payment declares its own queues, see
+   * `sagaflowTopology`).
+   */
+  commands?: { queues: string[]; topology: Topology };
   /** Runs last on stop, after the store closed (for resources such as a mail transport). */
   onStopped?: () => Promise<void> | void;
 }
@@ -61,7 +73,10 @@ export interface ParticipantServiceOptions {
  */
 export async function startParticipantService(options: ParticipantServiceOptions): Promise<ServiceHandle> {
   const { service, config, store } = options;
-  const queue = commandQueueOf(service);
+  const { queues, topology } = options.commands ?? {
+    queues: [commandQueueOf(service)],
+    topology: sagaflowTopology(config.retryDelaysMs, config.queueType, config.retryJitter, { payment: 'none' }),
+  };
   const logger = config.logger ?? silentLogger();
   const metrics = new ParticipantMetrics(service);
   const faults = new FaultInjector();
@@ -90,7 +105,7 @@ export async function startParticipantService(options: ParticipantServiceOptions
   try {
     bus = await MessageBus.connect({
       url: config.amqpUrl,
-      topology: sagaflowTopology(config.retryDelaysMs, config.queueType, config.retryJitter),
+      topology,
       logger,
       name: service,
     });
@@ -110,7 +125,7 @@ export async function startParticipantService(options: ParticipantServiceOptions
     participant = new Participant({
       service,
       bus,
-      queue,
+      queues,
       inbox: store,
       handlers: parts.handlers,
       runBatch: parts.runBatch,
@@ -127,6 +142,6 @@ export async function startParticipantService(options: ParticipantServiceOptions
     await stop().catch(() => undefined);
     throw error;
   }
-  logger.info('service started', { service, port: http.port, queue });
+  logger.info('service started', { service, port: http.port, queues });
   return { port: http.port, metrics, stop };
 }

@@ -36,7 +36,8 @@ export interface ParticipantOptions {
   /** Names the participant in logs. */
   service: string;
   bus: MessageBus;
-  queue: string;
+  /** The command queues it consumes: its own, or for payment by currency one per currency. */
+  queues: readonly string[];
   inbox: InboxReader;
   handlers: CommandHandlers;
   /** Runs a group's commands together; without it they run one handler call each, in the same transaction. */
@@ -88,7 +89,7 @@ function answerAsTwin(message: Message, first: Message, answer: Answer): Answer 
  * as it would alone, so a bad command fails (retries, dead-letters) alone.
  */
 export class Participant {
-  private subscription?: Subscription;
+  private subscriptions: Subscription[] = [];
   private readonly batcher?: Batcher<QueuedCommand, Answer>;
 
   constructor(private readonly options: ParticipantOptions) {
@@ -104,16 +105,20 @@ export class Participant {
   }
 
   async start(): Promise<void> {
-    const { bus, queue, prefetch } = this.options;
-    this.subscription = await bus.consume(queue, (message) => this.handle(message), {
-      prefetch: prefetch ?? DEFAULT_PREFETCH,
-    });
+    const { bus, queues, prefetch } = this.options;
+    // The queues share the batcher: commands of every queue delivered together form one batch.
+    for (const queue of queues) {
+      const subscription = await bus.consume(queue, (message) => this.handle(message), {
+        prefetch: prefetch ?? DEFAULT_PREFETCH,
+      });
+      this.subscriptions.push(subscription);
+    }
   }
 
   /** Stops taking commands and waits for those in flight. */
   async stop(): Promise<void> {
-    await this.subscription?.stop();
-    this.subscription = undefined;
+    const subscriptions = this.subscriptions.splice(0);
+    await Promise.all(subscriptions.map((s) => s.stop()));
   }
 
   async handle(message: Message): Promise<HandlerResult | void> {

@@ -1,4 +1,10 @@
-import type { CommandType, Message } from '@sagaflow/contracts';
+import {
+  paymentCommandQueues,
+  sagaflowTopology,
+  type CommandType,
+  type Message,
+  type PaymentQueues,
+} from '@sagaflow/contracts';
 import type { InboxKey } from '../kit/inbox.js';
 import type { Express } from 'express';
 import { recordsRoute } from '../kit/http-app.js';
@@ -11,6 +17,18 @@ import { openPaymentStore } from './open-payment-store.js';
 export interface PaymentConfig extends ParticipantConfig {
   /** Charges above this many cents are declined for insufficient funds. */
   limitCents: number;
+  /**
+   * `PAYMENT_CURRENCIES`: the currencies this worker takes, each on a queue of its own
+   * (`payment.commands.eur`); empty, it takes every currency without one (`payment.commands`).
+   */
+  currencies?: string[];
+}
+
+/** The payment command queues a worker consumes, and its topology with them (see `sagaflowTopology`). */
+export function paymentCommands(config: PaymentConfig) {
+  const payment: PaymentQueues = config.currencies?.length ? { currencies: config.currencies } : 'default';
+  const topology = sagaflowTopology(config.retryDelaysMs, config.queueType, config.retryJitter, { payment });
+  return { topology, queues: paymentCommandQueues(payment, config).map((q) => q.name) };
 }
 
 export const DEFAULT_PAYMENT_LIMIT_CENTS = 100_000;
@@ -55,6 +73,7 @@ export async function startPayment(config: PaymentConfig): Promise<ServiceHandle
     service: 'payment',
     config,
     store,
+    commands: paymentCommands(config),
     build: () => ({
       routes: paymentRoutes(store),
       handlers: {
@@ -76,6 +95,7 @@ export const paymentModule = participantModule<PaymentConfig>({
   readConfig: (read, base) => ({
     ...base,
     limitCents: read.int('PAYMENT_LIMIT_CENTS', DEFAULT_PAYMENT_LIMIT_CENTS, { max: 1_000_000_000_000 }),
+    currencies: read.paymentCurrencies(),
   }),
   start: startPayment,
 });

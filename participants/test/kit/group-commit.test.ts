@@ -58,7 +58,7 @@ describe('group commit of the commands delivered together (PostgreSQL)', () => {
     participant = new Participant({
       service: SERVICE,
       bus,
-      queue: QUEUE,
+      queues: [QUEUE],
       inbox: { findReply: (id) => findPgReply(db, SERVICE, id), groupCommit: new PgGroupCommit(db, SERVICE) },
       faults: new FaultInjector(),
       metrics: new ParticipantMetrics(SERVICE),

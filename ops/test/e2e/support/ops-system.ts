@@ -3,7 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import type { DeadLetter } from '@sagaflow/contracts/messaging';
-import { eventually, startTestSystem, type LocalSystem, type TestSystem } from '@sagaflow/contracts/testing';
+import {
+  eventually,
+  startTestSystem,
+  type LocalSystem,
+  type LocalSystemOptions,
+  type TestSystem,
+} from '@sagaflow/contracts/testing';
 import { runCli, type CliRun } from '../../support/run-cli.js';
 
 /** The orchestrator of these tests requires this bearer token on mutating routes. */
@@ -18,11 +24,16 @@ export const E2E_ENV = { STEP_TIMEOUT_MS: '1500', STEP_MAX_ATTEMPTS: '2', RETRY_
 /**
  * Mocha hooks: one system (every service a process) for the file, output of a failed test, cleanup.
  * `env` adds variables for every service (QUEUE_TYPE, say); `startTimeoutMs` is how long each
- * service may take to become healthy.
+ * service may take to become healthy; `instances` and `instanceEnv` run several instances of a service.
  */
 export function useOpsSystem(
   prefix: string,
-  { env = {}, startTimeoutMs }: { env?: Record<string, string>; startTimeoutMs?: number } = {},
+  {
+    env = {},
+    startTimeoutMs,
+    instances,
+    instanceEnv,
+  }: Pick<LocalSystemOptions, 'env' | 'startTimeoutMs' | 'instances' | 'instanceEnv'> = {},
 ): { readonly system: LocalSystem } {
   let started: TestSystem | undefined;
   before(async function () {
@@ -32,6 +43,8 @@ export function useOpsSystem(
       env: { ...E2E_ENV, ...env },
       serviceEnv: { orchestrator: { API_TOKEN } },
       ...(startTimeoutMs !== undefined && { startTimeoutMs }),
+      ...(instances && { instances }),
+      ...(instanceEnv && { instanceEnv }),
     });
   });
   afterEach(function () {
