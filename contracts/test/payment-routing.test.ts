@@ -54,6 +54,9 @@ describe('payment routing by currency', () => {
           { exchange: EXCHANGES.commands, routingKey: 'payment.refund.eur' },
         ],
         retryDelaysMs: [50],
+        retryJitter: 0,
+        // Like every command queue, a priority queue: express charges overtake (see `lanesOf`).
+        priority: true,
       });
       expect(topology.queues.map((q) => q.name))
         .to.include('payment.commands.gbp')
