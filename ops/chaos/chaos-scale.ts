@@ -39,14 +39,14 @@ export const FULL_SCALE: ChaosScale = {
 };
 
 export const SHORT_SCALE: ChaosScale = {
-  orders: 100,
-  rate: 25,
-  killEveryMs: 2_500,
-  cutEveryMs: 1_000,
-  crashEveryMs: 1_000,
+  orders: 60,
+  rate: 30,
+  killEveryMs: 1_200,
+  cutEveryMs: 600,
+  crashEveryMs: 600,
   postgresPauseMs: 5_000,
-  brokerStopMs: 5_000,
-  brokerGoneMs: 8_000,
+  brokerStopMs: 4_000,
+  brokerGoneMs: 6_000,
   drainTimeoutMs: 60_000,
   rssLimitMb: 512,
 };
