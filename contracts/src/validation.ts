@@ -10,7 +10,7 @@ export interface ValidationIssue {
 export type Validation<T> = { ok: true; value: T } | { ok: false; issues: ValidationIssue[] };
 
 function createAjv(coerceTypes: boolean): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: true, coerceTypes, useDefaults: false });
+  const ajv = new Ajv({ allErrors: true, strict: true, coerceTypes, useDefaults: false, verbose: true });
   addFormats.default(ajv);
   return ajv;
 }
@@ -19,14 +19,34 @@ const bodies = createAjv(false);
 // Query strings arrive as text: numbers in them are coerced, nothing else is.
 const queries = createAjv(true);
 
-const toIssues = (errors: ErrorObject[] | null | undefined): ValidationIssue[] =>
-  (errors ?? []).map((e) => ({
-    path: e.instancePath || '/',
-    message:
+/** The constants a union of constants takes (`'standard' | 'express'`); null for any other union. */
+function constantsOf(branches: unknown): unknown[] | null {
+  if (!Array.isArray(branches) || branches.length === 0) return null;
+  const values = branches.map((b) => (b as { const?: unknown } | null)?.const);
+  return values.every((v) => v !== undefined) ? values : null;
+}
+
+/**
+ * Ajv's errors as issues. A value that matches none of a union of constants gives an error per branch
+ * and one for the union: they become one issue naming the values it takes.
+ */
+function toIssues(errors: ErrorObject[] | null | undefined): ValidationIssue[] {
+  const all = errors ?? [];
+  const unions = all
+    .filter((e) => e.keyword === 'anyOf' && constantsOf(e.schema) !== null)
+    .map((e) => `${e.schemaPath}/`);
+  return all.flatMap((e) => {
+    const path = e.instancePath || '/';
+    if (unions.some((prefix) => e.schemaPath.startsWith(prefix))) return [];
+    const constants = e.keyword === 'anyOf' ? constantsOf(e.schema) : null;
+    if (constants) return [{ path, message: `must be one of ${constants.map((v) => JSON.stringify(v)).join(', ')}` }];
+    const message =
       e.keyword === 'additionalProperties'
         ? `unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'`
-        : (e.message ?? 'is invalid'),
-  }));
+        : (e.message ?? 'is invalid');
+    return [{ path, message }];
+  });
+}
 
 export interface Validator<T> {
   (value: unknown): Validation<T>;
