@@ -11,6 +11,7 @@ describe('new order form', () => {
     customerEmail: 'a@b.co',
     currency: 'EUR',
     token: 'tok_visa',
+    priority: 'standard' as const,
     quantities: { 'BOOK-001': 2, 'MUG-001': 0 },
   };
 
@@ -24,6 +25,12 @@ describe('new order form', () => {
         payment: { method: 'card', token: 'tok_visa' },
       },
     });
+  });
+
+  it('asks for an express order only when express is picked', () => {
+    const made = orderRequestOf({ ...form, priority: 'express' });
+    expect(made).to.have.nested.property('request.priority', 'express');
+    expect(orderRequestOf(form)).to.not.have.nested.property('request.priority');
   });
 
   it('says what is missing instead of sending', () => {

@@ -70,10 +70,11 @@ describe('timeline viewer in Chromium, against the running system', function () 
   const lane = (routingKey: string) => page.locator(`.lane[data-routing-key="${routingKey}"]`);
 
   /** Fills the new-order form and submits it; returns the saga id the page then shows. */
-  const orderInForm = async (card: string): Promise<string> => {
+  const orderInForm = async (card: string, priority = 'standard'): Promise<string> => {
     await page.getByRole('link', { name: 'New order' }).first().click();
     await page.locator('input[data-sku="BOOK-001"]').fill('2');
     await page.getByLabel('Test card').selectOption(card);
+    await page.getByLabel('Priority').selectOption(priority);
     await page.getByRole('button', { name: 'Place order' }).click();
     await page.waitForURL(/\/ui\/sagas\//, { timeout: SLOW });
     return decodeURIComponent(page.url().split('/sagas/')[1]!);
@@ -96,6 +97,7 @@ describe('timeline viewer in Chromium, against the running system', function () 
     expect(await page.locator('.lane[data-routing-key]').count()).to.equal(3);
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).to.equal(true);
     expect(await page.locator('[data-testid="order-total"]').textContent()).to.equal('91.98 EUR');
+    expect(await page.locator('[data-testid="order-priority"]').textContent()).to.equal('standard');
     await browser.screenshot(page, 'confirmed-order');
 
     await page.getByRole('link', { name: 'Sagas' }).first().click();
@@ -117,12 +119,13 @@ describe('timeline viewer in Chromium, against the running system', function () 
   });
 
   it('shows the compensation of a declined order (inventory.release)', async () => {
-    await orderInForm('tok_decline');
+    await orderInForm('tok_decline', 'express');
     await sagaStatus('CANCELLED');
     await lane('inventory.release').waitFor();
     expect(await lane('inventory.release').locator('.tag-compensation').count()).to.equal(1);
     expect(await lane('payment.charge').locator('.mark-reply-failure').count()).to.equal(1);
     expect(await page.locator('.order-panel .reason').textContent()).to.match(/declined/i);
+    expect(await page.locator('[data-testid="order-priority"]').textContent()).to.equal('express');
     await browser.screenshot(page, 'declined-order');
   });
 

@@ -18,6 +18,7 @@ export function NewOrderPage() {
     customerEmail: 'demo@example.com',
     currency: 'EUR',
     token: 'tok_visa',
+    priority: 'standard',
     quantities: {},
   });
   const update = (patch: Partial<OrderForm>) => {
@@ -79,6 +80,17 @@ export function NewOrderPage() {
                   {c.label}
                 </option>
               ))}
+            </select>
+          </label>
+          <label>
+            Priority
+            <select
+              name="priority"
+              value={form.priority}
+              onChange={(e) => update({ priority: e.target.value as OrderForm['priority'] })}
+            >
+              <option value="standard">standard</option>
+              <option value="express">express — served first under a backlog</option>
             </select>
           </label>
         </fieldset>

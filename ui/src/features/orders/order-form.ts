@@ -10,6 +10,8 @@ export interface OrderForm {
   customerEmail: string;
   currency: string;
   token: string;
+  /** Express orders' commands overtake standard ones waiting in the participants' queues. */
+  priority: NonNullable<CreateOrderRequest['priority']>;
   /** Quantity per SKU; 0 leaves it out. */
   quantities: Record<string, number>;
 }
@@ -34,6 +36,7 @@ export function orderRequestOf(form: OrderForm): { request: CreateOrderRequest }
       currency: form.currency,
       items,
       payment: { method: 'card', token: form.token },
+      ...(form.priority === 'express' && { priority: form.priority }),
     },
   };
 }

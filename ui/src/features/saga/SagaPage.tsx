@@ -23,6 +23,10 @@ function OrderPanel({ order }: { order: Order }) {
         <dd>
           <StatusBadge status={order.status} />
         </dd>
+        <dt>Priority</dt>
+        <dd data-testid="order-priority" className={order.priority === 'express' ? 'priority-express' : undefined}>
+          {order.priority}
+        </dd>
         <dt>Customer</dt>
         <dd>
           {order.customerId} <span className="muted">{order.customerEmail}</span>
