@@ -48,7 +48,7 @@ export async function start(
     }
   };
   try {
-    const store = createSagaStore(config.storeUrl, log);
+    const store = await createSagaStore(config.storeUrl, log);
     opened.push({ what: 'store', close: () => store.close() });
     await store.init();
     const bus = await MessageBus.connect({

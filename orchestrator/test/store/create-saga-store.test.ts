@@ -13,17 +13,17 @@ describe('createSagaStore', function () {
       ['PostgreSQL://postgres@127.0.0.1:5432/test', PostgresSagaStore],
     ] as const;
     for (const [url, kind] of cases) {
-      const store = createSagaStore(url, silentLogger());
+      const store = await createSagaStore(url, silentLogger());
       expect(store, url).to.be.instanceOf(kind);
       await store.close();
     }
   });
 
-  it('refuses any other URL with a clear, non-retryable error', function () {
+  it('refuses any other URL with a clear, non-retryable error', async function () {
     for (const url of ['mysql://localhost/db', 'localhost:27017', '']) {
       let error: unknown;
       try {
-        createSagaStore(url, silentLogger());
+        await createSagaStore(url, silentLogger());
       } catch (e) {
         error = e;
       }
