@@ -1,9 +1,12 @@
 import { ConfigError, type QueueType } from './config.js';
 import { EVENT_LOG_ARGUMENT_VARIABLES } from './event-log.js';
 
-/** What amqplib's error says when the broker refused a declaration (`406 PRECONDITION_FAILED`). */
+/**
+ * What amqplib's error says when the broker refused a declaration (`406 PRECONDITION_FAILED`): the
+ * argument, the vhost (a stream's fix names it), what was asked and what the queue has.
+ */
 const INEQUIVALENT =
-  /inequivalent arg '([^']+)' for queue '[^']*' in vhost '[^']*': received (.+) but current is (.+?)"?$/;
+  /inequivalent arg '([^']+)' for queue '[^']*' in vhost '([^']*)': received (.+) but current is (.+?)"?$/;
 
 /** Arguments Sagaflow gives its queues only when they are quorum queues. */
 const QUORUM_ONLY = ['x-queue-type', 'x-dead-letter-strategy', 'x-overflow', 'x-delivery-limit'];
@@ -18,7 +21,7 @@ const QUORUM_ONLY = ['x-queue-type', 'x-dead-letter-strategy', 'x-overflow', 'x-
 export function explainDeclareFailure(error: unknown, queue: string, wanted: QueueType): unknown {
   if ((error as { code?: unknown } | null)?.code !== 406) return error;
   const text = (error as Error).message;
-  const [, argument, received, current] = INEQUIVALENT.exec(text) ?? [];
+  const [, argument, , received, current] = INEQUIVALENT.exec(text) ?? [];
   // Quorum queues never carry x-max-priority: a queue that has it, where a quorum one is wanted, is classic.
   const classicPriorityQueue = argument === 'x-max-priority' && wanted === 'quorum' && received === 'none';
   const otherType =
@@ -62,10 +65,6 @@ function priorityMismatch(queue: string, receivedText: string, currentText: stri
   ]);
 }
 
-/** The broker's words for a 406 on a queue, with the vhost (a stream's check needs it for the fix). */
-const INEQUIVALENT_IN_VHOST =
-  /inequivalent arg '([^']+)' for queue '[^']*' in vhost '([^']*)': received (.+) but current is (.+?)"?$/;
-
 /**
  * Turns the broker's refusal to declare the event log `stream` again into a `ConfigError`: it holds the
  * stream with another retention (or holds a queue of that name that is no stream). A stream's retention
@@ -75,7 +74,7 @@ const INEQUIVALENT_IN_VHOST =
 export function explainStreamDeclareFailure(error: unknown, stream: string): unknown {
   if ((error as { code?: unknown } | null)?.code !== 406) return error;
   const text = (error as Error).message;
-  const [, argument, vhost, received, current] = INEQUIVALENT_IN_VHOST.exec(text) ?? [];
+  const [, argument, vhost, received, current] = INEQUIVALENT.exec(text) ?? [];
   const deletion = `rabbitmqctl delete_queue -p '${vhost ?? '/'}' ${stream}`;
   const variable = argument === undefined ? undefined : EVENT_LOG_ARGUMENT_VARIABLES[argument];
   if (variable !== undefined) {
